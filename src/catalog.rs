@@ -1,0 +1,211 @@
+//! Table definitions and the catalog seam.
+//!
+//! A [`Catalog`] answers what Glue answers: which databases and tables exist,
+//! what a table looks like ([`TableDef`]), and which partitions it has
+//! registered. The local folder backend lives in [`local`]; the Glue JSON
+//! shapes and their validation in `glue_json`.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+
+use crate::error::Result;
+
+mod glue_json;
+pub mod local;
+
+/// How a table's files are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFormat {
+    /// Newline-delimited JSON read with one of Hive's JSON SerDes.
+    Json(JsonSerde),
+    /// Apache Parquet.
+    Parquet,
+}
+
+/// Which JSON SerDe a table declares; they differ in leniency (ATHENA.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonSerde {
+    /// `org.openx.data.jsonserde.JsonSerDe`: lenient, case-insensitive.
+    OpenX,
+    /// `org.apache.hive.hcatalog.data.JsonSerDe`: strict types.
+    Hive,
+}
+
+/// A column as the catalog declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Lower-cased name.
+    pub name: String,
+    /// The Hive type as written in the catalog.
+    pub type_string: String,
+    /// The Arrow type it maps to.
+    pub data_type: DataType,
+    /// The column comment, if any.
+    pub comment: Option<String>,
+}
+
+/// A table as lathe understands it: Glue's table, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDef {
+    /// Database (lower case).
+    pub database: String,
+    /// Table name (lower case).
+    pub name: String,
+    /// Data columns, in catalog order.
+    pub columns: Vec<Column>,
+    /// Partition keys, in catalog order; they follow the data columns in the schema.
+    pub partition_keys: Vec<Column>,
+    /// `StorageDescriptor.Location` as written.
+    pub location: String,
+    /// The file format.
+    pub format: StorageFormat,
+    /// Table `Parameters` (classification, projection.*, ...).
+    pub parameters: HashMap<String, String>,
+    /// `SerdeInfo.Parameters`.
+    pub serde_parameters: HashMap<String, String>,
+}
+
+impl TableDef {
+    /// `database.table`.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.database, self.name)
+    }
+
+    /// The Arrow schema of the data columns only (what the files hold).
+    pub fn file_schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(
+            self.columns
+                .iter()
+                .map(|c| Field::new(&c.name, c.data_type.clone(), true))
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    /// The full schema: data columns, then partition keys (as Athena shows them).
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(
+            self.columns
+                .iter()
+                .chain(&self.partition_keys)
+                .map(|c| Field::new(&c.name, c.data_type.clone(), true))
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    /// Where Hive puts a partition that has no location of its own:
+    /// `<Location>/k1=v1/k2=v2/`, values escaped as Hive escapes them.
+    pub fn default_partition_location(&self, values: &[String]) -> String {
+        let mut location = self.location.trim_end_matches('/').to_string();
+        for (key, value) in self.partition_keys.iter().zip(values) {
+            location.push('/');
+            location.push_str(&key.name);
+            location.push('=');
+            location.push_str(&escape_partition_value(value));
+        }
+        location.push('/');
+        location
+    }
+}
+
+/// A partition registered in the catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionDef {
+    /// Values as strings, in partition-key order.
+    pub values: Vec<String>,
+    /// The partition's own location.
+    pub location: String,
+    /// The partition's format (it may differ from the table's).
+    pub format: StorageFormat,
+}
+
+/// The catalog seam: Glue's read API, as lathe needs it.
+#[async_trait]
+pub trait Catalog: Debug + Send + Sync {
+    /// All database names, lower case, sorted.
+    async fn databases(&self) -> Result<Vec<String>>;
+
+    /// All table names of a database, lower case, sorted.
+    async fn tables(&self, database: &str) -> Result<Vec<String>>;
+
+    /// One table's definition. Names are matched case-insensitively.
+    async fn table(&self, database: &str, table: &str) -> Result<Arc<TableDef>>;
+
+    /// The partitions registered for a table, or `None` when the catalog
+    /// registers none (then partitions are discovered from folders).
+    async fn partitions(&self, table: &TableDef) -> Result<Option<Arc<Vec<PartitionDef>>>>;
+}
+
+/// Hive's escaping of partition values in paths (`FileUtils.escapePathName`).
+pub(crate) fn escape_partition_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        let escape = matches!(
+            c,
+            '"' | '#'
+                | '%'
+                | '\''
+                | '*'
+                | '/'
+                | ':'
+                | '='
+                | '?'
+                | '\\'
+                | '\x7f'
+                | '{'
+                | '['
+                | ']'
+                | '^'
+        ) || (c as u32) < 0x20;
+        if escape {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The inverse of [`escape_partition_value`]: `%XX` sequences decoded.
+pub(crate) fn unescape_partition_value(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
+        {
+            let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8; // ok: checked hex digit
+            out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_values_escape_like_hive() {
+        assert_eq!(
+            escape_partition_value("2024/05/01 10:00"),
+            "2024%2F05%2F01 10%3A00"
+        );
+        assert_eq!(
+            unescape_partition_value("2024%2F05%2F01 10%3A00"),
+            "2024/05/01 10:00"
+        );
+        assert_eq!(unescape_partition_value("100%"), "100%");
+        assert_eq!(unescape_partition_value("a%zzb"), "a%zzb");
+    }
+}

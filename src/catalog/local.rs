@@ -1,0 +1,354 @@
+//! The local catalog: a folder in Glue's own JSON shape (DESIGN.md).
+//!
+//! ```text
+//! catalog/<database>/<table>.json              {"Table": {...}} or the bare Table
+//! catalog/<database>/<table>.partitions.json   {"Partitions": [...]} (optional)
+//! ```
+//!
+//! Files are read when a table is first used and cached for the session.
+//! Relative locations are resolved against the catalog folder.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use super::glue_json::{parse_partitions_file, parse_table_file};
+use super::{Catalog, PartitionDef, TableDef};
+use crate::error::{Error, Result, closest};
+use crate::storage::normalize;
+
+const TABLE_SUFFIX: &str = ".json";
+const PARTITIONS_SUFFIX: &str = ".partitions.json";
+
+type Partitions = Option<Arc<Vec<PartitionDef>>>;
+
+/// A catalog read from a local folder.
+#[derive(Debug)]
+pub struct LocalCatalog {
+    root: PathBuf,
+    tables: Mutex<HashMap<(String, String), Arc<TableDef>>>,
+    partitions: Mutex<HashMap<(String, String), Partitions>>,
+}
+
+impl LocalCatalog {
+    /// Opens the catalog folder; fails if it is not a readable folder.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        let meta = std::fs::metadata(&root).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => Error::CatalogNotFound { path: root.clone() },
+            _ => Error::CatalogIo {
+                path: root.clone(),
+                source,
+            },
+        })?;
+        if !meta.is_dir() {
+            return Err(Error::InvalidCatalogFile {
+                path: root,
+                reason: "is not a folder; a local catalog is a folder of database folders".into(),
+            });
+        }
+        let root = std::path::absolute(&root).unwrap_or(root);
+        Ok(Self {
+            root,
+            tables: Mutex::default(),
+            partitions: Mutex::default(),
+        })
+    }
+
+    /// The catalog folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Finds the folder of a database, matching its name case-insensitively.
+    fn database_dir(&self, database: &str) -> Result<PathBuf> {
+        let names = self.database_names()?;
+        match names
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(database))
+        {
+            Some((_, dir)) => Ok(dir.clone()),
+            None => Err(Error::DatabaseNotFound {
+                database: database.to_string(),
+                suggestion: closest(database, names.iter().map(|(n, _)| n.as_str())),
+            }),
+        }
+    }
+
+    fn database_names(&self) -> Result<Vec<(String, PathBuf)>> {
+        let mut names = Vec::new();
+        for entry in read_dir(&self.root)? {
+            let path = entry.path();
+            let Some(name) = visible_name(&path) else {
+                continue;
+            };
+            if path.is_dir() {
+                names.push((name.to_lowercase(), path));
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Table files of a database folder: `(lower-case table name, path)`.
+    fn table_files(&self, dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+        let mut tables = Vec::new();
+        for entry in read_dir(dir)? {
+            let path = entry.path();
+            let Some(name) = visible_name(&path) else {
+                continue;
+            };
+            if name.ends_with(PARTITIONS_SUFFIX) || !path.is_file() {
+                continue;
+            }
+            if let Some(stem) = name.strip_suffix(TABLE_SUFFIX) {
+                tables.push((stem.to_lowercase(), path));
+            }
+        }
+        tables.sort();
+        Ok(tables)
+    }
+
+    fn load_table(&self, database: &str, table: &str) -> Result<TableDef> {
+        let dir = self.database_dir(database)?;
+        let files = self.table_files(&dir)?;
+        let Some((name, path)) = files
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(table))
+        else {
+            let qualified: Vec<String> = files
+                .iter()
+                .map(|(n, _)| format!("{}.{n}", database.to_lowercase()))
+                .collect();
+            return Err(Error::TableNotFound {
+                name: format!("{}.{}", database.to_lowercase(), table.to_lowercase()),
+                suggestion: closest(
+                    &format!("{database}.{table}"),
+                    qualified.iter().map(String::as_str),
+                ),
+            });
+        };
+        let text = read_text(path)?;
+        let mut def =
+            parse_table_file(path, &text)?.into_table_def(path, &database.to_lowercase(), name)?;
+        def.location = self.resolve_relative(&def.location);
+        Ok(def)
+    }
+
+    fn load_partitions(&self, table: &TableDef) -> Result<Partitions> {
+        let dir = self.database_dir(&table.database)?;
+        let path = dir.join(format!("{}{PARTITIONS_SUFFIX}", table.name));
+        let path = if path.exists() {
+            path
+        } else {
+            // The file may use another case than the lower-cased table name.
+            let wanted = format!("{}{PARTITIONS_SUFFIX}", table.name);
+            match read_dir(&dir)?
+                .map(|e| e.path())
+                .find(|p| visible_name(p).is_some_and(|n| n.eq_ignore_ascii_case(&wanted)))
+            {
+                Some(p) => p,
+                None => return Ok(None),
+            }
+        };
+        let text = read_text(&path)?;
+        let mut partitions = parse_partitions_file(&path, &text)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| p.into_partition_def(&path, i, table))
+            .collect::<Result<Vec<_>>>()?;
+        for p in &mut partitions {
+            p.location = self.resolve_relative(&p.location);
+        }
+        Ok(Some(Arc::new(partitions)))
+    }
+
+    /// Locations without a scheme are paths relative to the catalog folder.
+    fn resolve_relative(&self, location: &str) -> String {
+        if location.contains("://") {
+            return location.to_string();
+        }
+        let path = self.root.join(location);
+        let mut text = normalize(&path).to_string_lossy().into_owned();
+        if location.ends_with('/') && !text.ends_with('/') {
+            text.push('/');
+        }
+        text
+    }
+}
+
+#[async_trait]
+impl Catalog for LocalCatalog {
+    async fn databases(&self) -> Result<Vec<String>> {
+        Ok(self.database_names()?.into_iter().map(|(n, _)| n).collect())
+    }
+
+    async fn tables(&self, database: &str) -> Result<Vec<String>> {
+        let dir = self.database_dir(database)?;
+        Ok(self
+            .table_files(&dir)?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect())
+    }
+
+    async fn table(&self, database: &str, table: &str) -> Result<Arc<TableDef>> {
+        let key = (database.to_lowercase(), table.to_lowercase());
+        if let Some(def) = lock(&self.tables).get(&key) {
+            return Ok(Arc::clone(def));
+        }
+        let def = Arc::new(self.load_table(database, table)?);
+        lock(&self.tables).insert(key, Arc::clone(&def));
+        Ok(def)
+    }
+
+    async fn partitions(&self, table: &TableDef) -> Result<Partitions> {
+        let key = (table.database.clone(), table.name.clone());
+        if let Some(p) = lock(&self.partitions).get(&key) {
+            return Ok(p.clone());
+        }
+        let partitions = self.load_partitions(table)?;
+        lock(&self.partitions).insert(key, partitions.clone());
+        Ok(partitions)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the cache lock leaves a usable cache.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read_dir(dir: &Path) -> Result<impl Iterator<Item = std::fs::DirEntry>> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::CatalogIo {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    Ok(entries.filter_map(|e| e.ok()))
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|source| Error::CatalogIo {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| Error::InvalidCatalogFile {
+        path: path.to_path_buf(),
+        reason: format!(
+            "is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// The file name, unless it is hidden (`.x`) or a Hive-hidden (`_x`) file.
+fn visible_name(path: &Path) -> Option<&str> {
+    let name = path.file_name()?.to_str()?;
+    (!name.starts_with('.') && !name.starts_with('_')).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table_json(name: &str, location: &str) -> String {
+        format!(
+            r#"{{"Table": {{"Name": "{name}", "StorageDescriptor": {{
+                "Columns": [{{"Name": "id", "Type": "bigint"}}],
+                "Location": "{location}",
+                "SerdeInfo": {{"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}}}},
+                "PartitionKeys": [{{"Name": "dt", "Type": "string"}}]}}}}"#
+        )
+    }
+
+    fn catalog() -> (tempfile::TempDir, LocalCatalog) {
+        let dir = tempfile::tempdir().unwrap();
+        let web = dir.path().join("Web");
+        std::fs::create_dir_all(&web).unwrap();
+        std::fs::write(
+            web.join("Events.json"),
+            table_json("events", "data/events/"),
+        )
+        .unwrap();
+        std::fs::write(web.join("users.json"), table_json("users", "s3://b/users/")).unwrap();
+        std::fs::write(web.join("_ignored.json"), "not json").unwrap();
+        std::fs::write(
+            web.join("events.partitions.json"),
+            r#"{"Partitions": [{"Values": ["2024-05-01"]}]}"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join(".hidden")).unwrap();
+        let catalog = LocalCatalog::open(dir.path()).unwrap();
+        (dir, catalog)
+    }
+
+    #[tokio::test]
+    async fn lists_and_loads_case_insensitively() {
+        let (dir, catalog) = catalog();
+        assert_eq!(catalog.databases().await.unwrap(), ["web"]);
+        assert_eq!(catalog.tables("WEB").await.unwrap(), ["events", "users"]);
+        let events = catalog.table("web", "EVENTS").await.unwrap();
+        assert_eq!(events.qualified_name(), "web.events");
+        let expected = format!("{}/data/events/", dir.path().display());
+        assert_eq!(events.location, expected);
+
+        let partitions = catalog.partitions(&events).await.unwrap().unwrap();
+        assert_eq!(partitions[0].values, ["2024-05-01"]);
+        assert_eq!(partitions[0].location, format!("{expected}dt=2024-05-01/"));
+        let users = catalog.table("web", "users").await.unwrap();
+        assert_eq!(users.location, "s3://b/users/");
+        assert!(catalog.partitions(&users).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn not_found_suggests_a_close_name() {
+        let (_dir, catalog) = catalog();
+        assert_eq!(
+            catalog.table("web", "evnts").await.unwrap_err().to_string(),
+            "table web.evnts does not exist; did you mean web.events?"
+        );
+        assert_eq!(
+            catalog
+                .table("wbe", "events")
+                .await
+                .unwrap_err()
+                .to_string(),
+            "database wbe does not exist; did you mean web?"
+        );
+        assert_eq!(
+            catalog.table("sales", "x").await.unwrap_err().to_string(),
+            "database sales does not exist"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_malformed_table_file_names_the_file() {
+        let (dir, catalog) = catalog();
+        let path = dir.path().join("Web/broken.json");
+        std::fs::write(&path, "{\"Table\": {\"Name\": \"broken\",}").unwrap();
+        let err = catalog
+            .table("web", "broken")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{}: not valid JSON: trailing comma at line 1",
+                path.display()
+            )),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_folder_is_a_clear_error() {
+        let err = LocalCatalog::open("/no/such/catalog")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "catalog folder /no/such/catalog does not exist; pass --catalog DIR or set `catalog` in lathe.toml"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Command-line arguments (clap) and their translation into plain settings.
+//!
+//! The contract is DESIGN.md's: `lathe`, `-c`, `-f`, `lathe run NAME`,
+//! `--catalog`, `--database`, `--format`, `-o`, `--map`. Flags win over the
+//! config file.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use lathe::{Config, FileConfig, LocationMap, LocationMapping, OutputFormat, parse_size};
+
+/// Athena's SQL, run locally: a Glue-shaped catalog over JSON and Parquet files.
+#[derive(Debug, Parser)]
+#[command(name = "lathe", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+
+    /// Run SQL (repeatable); statements are separated by `;`.
+    #[arg(short = 'c', long = "command", value_name = "SQL", global = true)]
+    pub(crate) commands: Vec<String>,
+
+    /// Run a SQL script (repeatable); `-` reads standard input.
+    #[arg(short = 'f', long = "file", value_name = "FILE", global = true)]
+    pub(crate) files: Vec<PathBuf>,
+
+    /// The catalog folder [default: ./catalog, or `catalog` in the config file].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub(crate) catalog: Option<PathBuf>,
+
+    /// The default database for unqualified table names [default: default].
+    #[arg(long, value_name = "NAME", global = true)]
+    pub(crate) database: Option<String>,
+
+    /// Output format on stdout [default: table, or from -o's extension].
+    #[arg(long, value_enum, global = true)]
+    pub(crate) format: Option<FormatArg>,
+
+    /// Write results to FILE (format from its extension); never half-written.
+    #[arg(short = 'o', long = "output", value_name = "FILE", global = true)]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Overwrite the -o file if it exists.
+    #[arg(long, global = true)]
+    pub(crate) force: bool,
+
+    /// Rewrite locations starting FROM to TO (repeatable), e.g.
+    /// s3://bucket/prefix/=local/dir/.
+    #[arg(long = "map", value_name = "FROM=TO", global = true)]
+    pub(crate) maps: Vec<String>,
+
+    /// Memory limit for query execution, e.g. 2GB.
+    #[arg(long, value_name = "SIZE", global = true)]
+    pub(crate) memory_limit: Option<String>,
+
+    /// Read settings from this file instead of ./lathe.toml or
+    /// $XDG_CONFIG_HOME/lathe/config.toml.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a named query from the queries folder (lists them without NAME).
+    Run {
+        /// The query's name: queries/NAME.sql.
+        name: Option<String>,
+    },
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    Table,
+    Csv,
+    Tsv,
+    Json,
+    Ndjson,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Table => OutputFormat::Table,
+            FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Tsv => OutputFormat::Tsv,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Ndjson => OutputFormat::Ndjson,
+        }
+    }
+}
+
+/// Everything the runner needs, resolved from flags and the config file.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) engine: Config,
+    pub(crate) format: OutputFormat,
+    pub(crate) output: Option<PathBuf>,
+    pub(crate) force: bool,
+    pub(crate) queries_dir: PathBuf,
+}
+
+impl Cli {
+    /// Merges flags over the config file. Errors here are usage errors.
+    pub(crate) fn settings(&self) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(path) => FileConfig::load(path)?,
+            None => FileConfig::discover()?,
+        };
+        let cwd = std::env::current_dir()?;
+        let catalog = match (&self.catalog, &file.catalog) {
+            (Some(flag), _) => flag.clone(),
+            (None, Some(from_file)) => file.resolve(from_file),
+            (None, None) => PathBuf::from("catalog"),
+        };
+        let mut mappings = file.mappings()?;
+        for m in &self.maps {
+            mappings.push(LocationMapping::parse(m, &cwd)?);
+        }
+        let memory_limit = match &self.memory_limit {
+            Some(text) => Some(parse_size(text).ok_or_else(|| {
+                anyhow::anyhow!("--memory-limit {text:?} is not a size such as 512MB or 2GB")
+            })?),
+            None => file.memory_limit_bytes()?,
+        };
+        let format = match (self.format, &self.output, &file.format) {
+            (Some(f), _, _) => f.into(),
+            (None, Some(path), _) => output_format_for(path)?,
+            (None, None, Some(f)) => f.parse()?,
+            (None, None, None) => OutputFormat::Table,
+        };
+        let queries_dir = match &file.queries {
+            Some(dir) => file.resolve(dir),
+            None => PathBuf::from("queries"),
+        };
+        Ok(Settings {
+            engine: Config {
+                catalog,
+                database: self
+                    .database
+                    .clone()
+                    .or(file.database.clone())
+                    .unwrap_or_else(|| "default".into()),
+                location_map: LocationMap::new(mappings),
+                memory_limit,
+                target_partitions: None,
+            },
+            format,
+            output: self.output.clone(),
+            force: self.force,
+            queries_dir,
+        })
+    }
+}
+
+fn output_format_for(path: &Path) -> anyhow::Result<OutputFormat> {
+    OutputFormat::from_path(path).ok_or_else(|| {
+        anyhow::anyhow!(
+            "cannot tell the format of {} from its extension; use .csv, .tsv, .json, .ndjson or .txt, or pass --format",
+            path.display()
+        )
+    })
+}

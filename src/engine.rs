@@ -1,0 +1,164 @@
+//! The engine: one DataFusion session wired to a catalog.
+//!
+//! [`build_session`] is the one function that makes a ready session (catalog,
+//! settings, memory pool), so that every process that plans or runs lathe
+//! queries can call it. [`Engine::sql`] plans one statement, checking first
+//! that every table it names exists so that a typo gets a suggestion.
+
+use std::sync::Arc;
+
+use datafusion::common::TableReference;
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::context::SessionState;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement;
+
+use crate::catalog::Catalog;
+use crate::catalog::local::LocalCatalog;
+use crate::config::{CATALOG_NAME, Config};
+use crate::error::{Error, Result, closest};
+
+mod providers;
+
+use providers::GlueCatalogProvider;
+
+/// Runs Athena SQL against a catalog.
+pub struct Engine {
+    ctx: SessionContext,
+    catalog: Arc<dyn Catalog>,
+    database: String,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("catalog", &self.catalog)
+            .field("database", &self.database)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// An engine over the local catalog folder named in `config`.
+    pub async fn new(config: &Config) -> Result<Self> {
+        let catalog = Arc::new(LocalCatalog::open(&config.catalog)?);
+        Self::with_catalog(config, catalog).await
+    }
+
+    /// An engine over any catalog backend.
+    pub async fn with_catalog(config: &Config, catalog: Arc<dyn Catalog>) -> Result<Self> {
+        let database = config.database.to_lowercase();
+        let ctx = build_session(config, Arc::clone(&catalog)).await?;
+        Ok(Self {
+            ctx,
+            catalog,
+            database,
+        })
+    }
+
+    /// The DataFusion session, for callers that need more than [`Engine::sql`].
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// The catalog backend.
+    pub fn catalog(&self) -> &Arc<dyn Catalog> {
+        &self.catalog
+    }
+
+    /// The default database.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Plans one SQL statement. Run it with the returned frame's
+    /// `execute_stream` or `collect`.
+    pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        let state = self.ctx.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let statement = state.sql_to_statement(sql, &dialect)?;
+        self.check_tables(&state, &statement).await?;
+        let plan = state.statement_to_plan(statement).await?;
+        Ok(self.ctx.execute_logical_plan(plan).await?)
+    }
+
+    /// Fails with a suggestion when a table of the statement does not exist.
+    async fn check_tables(&self, state: &SessionState, statement: &Statement) -> Result<()> {
+        let Ok(references) = state.resolve_table_references(statement) else {
+            // Let the planner report what it cannot resolve.
+            return Ok(());
+        };
+        for reference in references {
+            if let TableReference::Bare { table } = &reference {
+                if state.table_functions().contains_key(table.as_ref()) {
+                    continue;
+                }
+            }
+            let resolved = reference.clone().resolve(CATALOG_NAME, &self.database);
+            if !resolved.catalog.eq_ignore_ascii_case(CATALOG_NAME)
+                || resolved.schema.eq_ignore_ascii_case("information_schema")
+            {
+                continue;
+            }
+            match self.catalog.table(&resolved.schema, &resolved.table).await {
+                Ok(_) => {}
+                Err(Error::TableNotFound { .. } | Error::DatabaseNotFound { .. }) => {
+                    return Err(self.not_found(&resolved.schema, &resolved.table).await);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    async fn not_found(&self, database: &str, table: &str) -> Error {
+        let mut qualified = Vec::new();
+        for db in self.catalog.databases().await.unwrap_or_default() {
+            for t in self.catalog.tables(&db).await.unwrap_or_default() {
+                qualified.push((format!("{db}.{t}"), t));
+            }
+        }
+        let name = format!("{database}.{table}");
+        let suggestion = closest(&name, qualified.iter().map(|(q, _)| q.as_str())).or_else(|| {
+            // `clickstream` in the wrong default database: suggest `web.clickstream`.
+            let bare = closest(table, qualified.iter().map(|(_, t)| t.as_str()))?;
+            qualified
+                .iter()
+                .find(|(_, t)| *t == bare)
+                .map(|(q, _)| q.clone())
+        });
+        Error::TableNotFound { name, suggestion }
+    }
+}
+
+/// Builds a ready session over `catalog`: settings, memory pool and the
+/// catalog registered as `awsdatacatalog` with `config.database` as default.
+pub async fn build_session(config: &Config, catalog: Arc<dyn Catalog>) -> Result<SessionContext> {
+    let database = config.database.to_lowercase();
+    let mut session_config = SessionConfig::new()
+        .with_default_catalog_and_schema(CATALOG_NAME, &database)
+        .with_create_default_catalog_and_schema(false)
+        .with_information_schema(true);
+    if let Some(n) = config.target_partitions {
+        session_config = session_config.with_target_partitions(n.max(1));
+    }
+    let mut runtime = RuntimeEnvBuilder::new();
+    if let Some(limit) = config.memory_limit {
+        runtime = runtime.with_memory_limit(limit, 1.0);
+    }
+    let state = SessionStateBuilder::new()
+        .with_config(session_config)
+        .with_runtime_env(runtime.build_arc()?)
+        .with_default_features()
+        .build();
+    let ctx = SessionContext::new_with_state(state);
+    let databases = catalog.databases().await?;
+    let map = Arc::new(config.location_map.clone());
+    ctx.register_catalog(
+        CATALOG_NAME,
+        Arc::new(GlueCatalogProvider::new(catalog, map, databases)),
+    );
+    Ok(ctx)
+}

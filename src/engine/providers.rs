@@ -1,0 +1,96 @@
+//! The catalog seen through DataFusion's catalog traits: databases become
+//! schemas of one catalog named like Glue's (`awsdatacatalog`).
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use datafusion::catalog::{CatalogProvider, SchemaProvider, TableProvider};
+use datafusion::common::Result;
+
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::storage::LocationMap;
+use crate::table::GlueTableProvider;
+
+/// All databases of a [`Catalog`], as a DataFusion catalog.
+#[derive(Debug)]
+pub(crate) struct GlueCatalogProvider {
+    catalog: Arc<dyn Catalog>,
+    map: Arc<LocationMap>,
+    databases: Vec<String>,
+}
+
+impl GlueCatalogProvider {
+    pub(crate) fn new(
+        catalog: Arc<dyn Catalog>,
+        map: Arc<LocationMap>,
+        databases: Vec<String>,
+    ) -> Self {
+        Self {
+            catalog,
+            map,
+            databases,
+        }
+    }
+}
+
+impl CatalogProvider for GlueCatalogProvider {
+    fn schema_names(&self) -> Vec<String> {
+        self.databases.clone()
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        let database = self
+            .databases
+            .iter()
+            .find(|d| d.eq_ignore_ascii_case(name))?;
+        Some(Arc::new(GlueSchemaProvider {
+            database: database.clone(),
+            catalog: Arc::clone(&self.catalog),
+            map: Arc::clone(&self.map),
+            tables: OnceLock::new(),
+        }))
+    }
+}
+
+/// One database's tables.
+#[derive(Debug)]
+struct GlueSchemaProvider {
+    database: String,
+    catalog: Arc<dyn Catalog>,
+    map: Arc<LocationMap>,
+    tables: OnceLock<Vec<String>>,
+}
+
+impl GlueSchemaProvider {
+    fn names(&self) -> &[String] {
+        self.tables.get_or_init(|| {
+            // DataFusion asks for table names synchronously; the local catalog
+            // answers without awaiting anything, so this does not block a runtime.
+            futures::executor::block_on(self.catalog.tables(&self.database)).unwrap_or_default()
+        })
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for GlueSchemaProvider {
+    fn table_names(&self) -> Vec<String> {
+        self.names().to_vec()
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        match self.catalog.table(&self.database, name).await {
+            Ok(def) => Ok(Some(Arc::new(GlueTableProvider::new(
+                def,
+                Arc::clone(&self.catalog),
+                Arc::clone(&self.map),
+            )))),
+            Err(Error::TableNotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.names().iter().any(|t| t.eq_ignore_ascii_case(name))
+    }
+}

@@ -1,0 +1,287 @@
+//! The library's one error type.
+//!
+//! Every variant names what went wrong and where (file, line, table, key), so
+//! that the binary can print it as one sentence a user can act on.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in lathe's library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The catalog folder does not exist.
+    #[error("catalog folder {} does not exist; pass --catalog DIR or set `catalog` in lathe.toml", path.display())]
+    CatalogNotFound {
+        /// The folder.
+        path: PathBuf,
+    },
+
+    /// A catalog file could not be read from disk.
+    #[error("cannot read {}: {source}", path.display())]
+    CatalogIo {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+
+    /// A catalog file is not valid JSON, or a field has the wrong shape.
+    #[error("{}: {reason}", path.display())]
+    InvalidCatalogFile {
+        /// The catalog file.
+        path: PathBuf,
+        /// What is wrong, with the JSON path of the field where known.
+        reason: String,
+    },
+
+    /// A required field of a Glue table or partition is missing or invalid.
+    #[error("{}: field {field} {reason}", path.display())]
+    InvalidTableDefinition {
+        /// The catalog file.
+        path: PathBuf,
+        /// The Glue field, e.g. `StorageDescriptor.Location`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A Hive type string could not be parsed.
+    #[error(
+        "table {table}: column {column} has type {type_string:?}, which is not a Hive type ({reason})"
+    )]
+    InvalidType {
+        /// `db.table`.
+        table: String,
+        /// The column.
+        column: String,
+        /// The type as written in the catalog.
+        type_string: String,
+        /// What the parser expected.
+        reason: String,
+    },
+
+    /// The table's SerDe / input format is not one lathe reads.
+    #[error(
+        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX or Hive SerDe) and Parquet tables"
+    )]
+    UnsupportedFormat {
+        /// `db.table`.
+        table: String,
+        /// The SerDe or InputFormat class name.
+        format: String,
+    },
+
+    /// No such database in the catalog.
+    #[error("database {database} does not exist{}", hint(suggestion))]
+    DatabaseNotFound {
+        /// The database asked for.
+        database: String,
+        /// A close match, if any.
+        suggestion: Option<String>,
+    },
+
+    /// No such table in the catalog.
+    #[error("table {name} does not exist{}", hint(suggestion))]
+    TableNotFound {
+        /// The name as written in the query (qualified as resolved).
+        name: String,
+        /// A close match, if any.
+        suggestion: Option<String>,
+    },
+
+    /// A location uses a scheme lathe cannot read (yet).
+    #[error("{location}: {reason}")]
+    UnsupportedLocation {
+        /// The location as written in the catalog.
+        location: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+
+    /// A table's root location does not exist on local disk.
+    #[error("table {table}: location {location} does not exist")]
+    LocationNotFound {
+        /// `db.table`.
+        table: String,
+        /// The resolved location.
+        location: String,
+    },
+
+    /// A partition value cannot be read as its partition key's type.
+    #[error("table {table}: partition value {value:?} of key {key} is not a valid {data_type}")]
+    InvalidPartitionValue {
+        /// `db.table`.
+        table: String,
+        /// The partition key.
+        key: String,
+        /// The raw value.
+        value: String,
+        /// The key's type.
+        data_type: String,
+    },
+
+    /// A line of a JSON data file could not be decoded.
+    #[error("{file}, line {line}: {reason}")]
+    MalformedJson {
+        /// The data file.
+        file: String,
+        /// 1-based line number within the file.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A data file could not be read (e.g. corrupt compression).
+    #[error("{file}: {reason}")]
+    DataFile {
+        /// The data file.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A configuration file or option is invalid.
+    #[error("{source_name}: {reason}")]
+    InvalidConfig {
+        /// The config file, or the option.
+        source_name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A named query does not exist.
+    #[error("no named query {name} in {}{}", dir.display(), hint(suggestion))]
+    QueryNotFound {
+        /// The name asked for.
+        name: String,
+        /// The folder searched.
+        dir: PathBuf,
+        /// A close match, if any.
+        suggestion: Option<String>,
+    },
+
+    /// An error from DataFusion (planning or execution).
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+
+    /// An error from the object store.
+    #[error(transparent)]
+    ObjectStore(#[from] object_store::Error),
+
+    /// An error from Arrow.
+    #[error(transparent)]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+
+    /// An I/O error outside the catalog (e.g. writing output).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// lathe's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The error as one sentence for a user: lathe's own errors as they are
+    /// (also when DataFusion carries them), DataFusion's without the internal
+    /// category prefixes.
+    pub fn user_message(&self) -> String {
+        match self {
+            Error::DataFusion(e) => datafusion_message(e),
+            Error::Arrow(e) => ours_in_chain(e).unwrap_or_else(|| e.to_string()),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Finds one of lathe's own errors in an error's source chain.
+fn ours_in_chain(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(ours) = err.downcast_ref::<Error>() {
+            if !matches!(ours, Error::DataFusion(_) | Error::Arrow(_)) {
+                return Some(ours.to_string());
+            }
+        }
+        current = err.source();
+    }
+    None
+}
+
+fn datafusion_message(e: &datafusion::error::DataFusionError) -> String {
+    use datafusion::error::DataFusionError as E;
+    if let Some(ours) = ours_in_chain(e) {
+        return ours;
+    }
+    let root = e.find_root();
+    let text = match root {
+        E::SQL(e, _) => {
+            let text = e.to_string();
+            let text = text
+                .strip_prefix("sql parser error: ")
+                .unwrap_or(&text)
+                .to_string();
+            format!("SQL syntax error: {text}")
+        }
+        E::Plan(s) | E::Execution(s) => s.clone(),
+        // DataFusion appends every valid field on a second line; the first
+        // line (with its "did you mean") is the sentence a user needs.
+        E::SchemaError(e, _) => e.to_string().lines().next().unwrap_or_default().to_string(),
+        E::NotImplemented(s) => format!("not supported: {s}"),
+        E::ResourcesExhausted(s) => format!("out of memory: {s}"),
+        E::ObjectStore(e) => e.to_string(),
+        E::IoError(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    text.trim_end().to_string()
+}
+
+fn hint(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(s) => format!("; did you mean {s}?"),
+        None => String::new(),
+    }
+}
+
+impl From<Error> for datafusion::error::DataFusionError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::DataFusion(e) => e,
+            other => datafusion::error::DataFusionError::External(Box::new(other)),
+        }
+    }
+}
+
+/// Returns the closest candidate to `name` (by edit distance), if one is close enough
+/// to be a plausible typo.
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let name = name.to_lowercase();
+    let limit = (name.len() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&name, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_finds_typos_only() {
+        let names = ["web.clickstream", "master.customers", "master.products"];
+        assert_eq!(
+            closest("web.clikstream", names).as_deref(),
+            Some("web.clickstream")
+        );
+        assert_eq!(
+            closest("master.product", names).as_deref(),
+            Some("master.products")
+        );
+        assert_eq!(closest("sales.invoices", names), None);
+    }
+}

@@ -1,0 +1,241 @@
+//! Reading JSON tables with Athena's SerDe rules, as a DataFusion file source.
+//!
+//! [`SerdeJsonSource`] is a [`FileSource`] like DataFusion's `JsonSource`, so a
+//! scan is a standard `DataSourceExec` (parallel across files, projection and
+//! LIMIT pushdown). Only the decoding differs (see `decoder`). Compression is
+//! chosen per file from its extension, as Hive does, because one table can
+//! mix `.gz` and plain files. Its options ([`JsonOptions`]) are plain data.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::Result;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::physical_plan::{FileScanConfig, FileSource};
+use datafusion::error::DataFusionError;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
+use datafusion::physical_plan::projection::ProjectionExprs;
+use datafusion_datasource::PartitionedFile;
+use datafusion_datasource::TableSchema;
+use datafusion_datasource::decoder::{DecoderDeserializer, deserialize_stream};
+use datafusion_datasource::file_compression_type::FileCompressionType;
+use datafusion_datasource::file_stream::{FileOpenFuture, FileOpener};
+use datafusion_datasource::projection::{ProjectionOpener, SplitProjection};
+use futures::{StreamExt, TryStreamExt};
+use object_store::{ObjectStore, ObjectStoreExt};
+
+use crate::catalog::{JsonSerde, TableDef};
+use crate::error::Error;
+
+mod convert;
+mod decoder;
+mod node;
+
+/// How a table's JSON is decoded: the SerDe and its properties (ATHENA.md §4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonOptions {
+    /// Which SerDe: OpenX (lenient) or Hive (strict).
+    pub serde: JsonSerde,
+    /// `ignore.malformed.json`: a bad line becomes an all-NULL row.
+    pub ignore_malformed: bool,
+    /// `case.insensitive`: keys match columns regardless of case.
+    pub case_insensitive: bool,
+    /// `mapping.<col>` = `<json key>`: (column, key) pairs.
+    pub mappings: Vec<(String, String)>,
+}
+
+impl Default for JsonOptions {
+    fn default() -> Self {
+        Self {
+            serde: JsonSerde::OpenX,
+            ignore_malformed: false,
+            case_insensitive: true,
+            mappings: Vec::new(),
+        }
+    }
+}
+
+impl JsonOptions {
+    /// Reads the SerDe properties of a table.
+    pub fn for_table(table: &TableDef, serde: JsonSerde) -> crate::Result<Self> {
+        let params = &table.serde_parameters;
+        let flag = |key: &str, default: bool| -> crate::Result<bool> {
+            match params.get(key).map(|v| v.trim().to_ascii_lowercase()) {
+                None => Ok(default),
+                Some(v) if v == "true" => Ok(true),
+                Some(v) if v == "false" => Ok(false),
+                Some(v) => Err(Error::InvalidConfig {
+                    source_name: format!("table {}", table.qualified_name()),
+                    reason: format!("SerDe property {key} is {v:?}; expected true or false"),
+                }),
+            }
+        };
+        let mut mappings: Vec<(String, String)> = params
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("mapping.")?.to_lowercase(), v.clone())))
+            .collect();
+        mappings.sort();
+        Ok(Self {
+            serde,
+            ignore_malformed: flag("ignore.malformed.json", false)?,
+            case_insensitive: flag("case.insensitive", true)?,
+            mappings,
+        })
+    }
+}
+
+/// A DataFusion file source that decodes JSON lines with a SerDe's rules.
+#[derive(Clone)]
+pub(crate) struct SerdeJsonSource {
+    table_schema: TableSchema,
+    options: Arc<JsonOptions>,
+    batch_size: Option<usize>,
+    metrics: ExecutionPlanMetricsSet,
+    projection: SplitProjection,
+}
+
+impl SerdeJsonSource {
+    pub(crate) fn new(table_schema: TableSchema, options: JsonOptions) -> Self {
+        Self {
+            projection: SplitProjection::unprojected(&table_schema),
+            table_schema,
+            options: Arc::new(options),
+            batch_size: None,
+            metrics: ExecutionPlanMetricsSet::new(),
+        }
+    }
+}
+
+impl FileSource for SerdeJsonSource {
+    fn create_file_opener(
+        &self,
+        object_store: Arc<dyn ObjectStore>,
+        _base_config: &FileScanConfig,
+        _partition: usize,
+    ) -> Result<Arc<dyn FileOpener>> {
+        let file_schema = self.table_schema.file_schema();
+        let projected = Arc::new(file_schema.project(&self.projection.file_indices)?);
+        let opener = Arc::new(SerdeJsonOpener {
+            batch_size: self.batch_size.unwrap_or(8192),
+            schema: projected,
+            options: Arc::clone(&self.options),
+            store: object_store,
+        });
+        ProjectionOpener::try_new(self.projection.clone(), opener, file_schema)
+    }
+
+    fn table_schema(&self) -> &TableSchema {
+        &self.table_schema
+    }
+
+    fn with_batch_size(&self, batch_size: usize) -> Arc<dyn FileSource> {
+        let mut source = self.clone();
+        source.batch_size = Some(batch_size);
+        Arc::new(source)
+    }
+
+    fn try_pushdown_projection(
+        &self,
+        projection: &ProjectionExprs,
+    ) -> Result<Option<Arc<dyn FileSource>>> {
+        let mut source = self.clone();
+        let merged = self.projection.source.try_merge(projection)?;
+        source.projection = SplitProjection::new(self.table_schema.file_schema(), &merged);
+        Ok(Some(Arc::new(source)))
+    }
+
+    fn projection(&self) -> Option<&ProjectionExprs> {
+        Some(&self.projection.source)
+    }
+
+    fn metrics(&self) -> &ExecutionPlanMetricsSet {
+        &self.metrics
+    }
+
+    fn file_type(&self) -> &str {
+        "json"
+    }
+
+    // Whole files per task, so that error messages carry exact line numbers.
+    // Firehose files are gzipped, which cannot be split anyway.
+    fn supports_repartitioning(&self) -> bool {
+        false
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        datafusion::physical_plan::apply_expression_roots(self.projection.source.iter(), f)
+    }
+}
+
+struct SerdeJsonOpener {
+    batch_size: usize,
+    schema: SchemaRef,
+    options: Arc<JsonOptions>,
+    store: Arc<dyn ObjectStore>,
+}
+
+impl FileOpener for SerdeJsonOpener {
+    fn open(&self, file: PartitionedFile) -> Result<FileOpenFuture> {
+        let store = Arc::clone(&self.store);
+        let schema = Arc::clone(&self.schema);
+        let options = Arc::clone(&self.options);
+        let batch_size = self.batch_size;
+        Ok(Box::pin(async move {
+            let location = file.object_meta.location.clone();
+            let name = format!("/{location}");
+            let compression = compression_for(location.as_ref());
+            let stream = store.get(&location).await?.into_stream();
+            let context = name.clone();
+            let bytes = compression
+                .convert_stream(stream.map_err(DataFusionError::from).boxed())?
+                .map_err(move |e| data_file_error(&context, e))
+                .fuse();
+            let decoder = decoder::LineDecoder::new(schema, &options, batch_size, name);
+            let batches = deserialize_stream(bytes, DecoderDeserializer::new(decoder));
+            Ok(batches.map_err(DataFusionError::from).boxed())
+        }))
+    }
+}
+
+/// Hive picks a codec from the file extension.
+fn compression_for(path: &str) -> FileCompressionType {
+    let extension = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("gz") | Some("gzip") => FileCompressionType::GZIP,
+        Some("bz2") => FileCompressionType::BZIP2,
+        Some("xz") => FileCompressionType::XZ,
+        Some("zst") | Some("zstd") => FileCompressionType::ZSTD,
+        _ => FileCompressionType::UNCOMPRESSED,
+    }
+}
+
+fn data_file_error(file: &str, e: DataFusionError) -> DataFusionError {
+    DataFusionError::External(Box::new(Error::DataFile {
+        file: file.to_string(),
+        reason: e.to_string(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_from_extension() {
+        assert_eq!(compression_for("a/b/x-1.gz"), FileCompressionType::GZIP);
+        assert_eq!(compression_for("a/b/x.JSON.GZ"), FileCompressionType::GZIP);
+        assert_eq!(
+            compression_for("a/b/x.json"),
+            FileCompressionType::UNCOMPRESSED
+        );
+        assert_eq!(
+            compression_for("a/b/noext"),
+            FileCompressionType::UNCOMPRESSED
+        );
+        assert_eq!(compression_for("a/b/x.zst"), FileCompressionType::ZSTD);
+    }
+}

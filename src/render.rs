@@ -1,0 +1,347 @@
+//! Query results as text: table, CSV (Athena's result format), TSV, JSON and
+//! NDJSON. Writer-generic: callers pass any `impl Write`; only the binary
+//! decides that it is stdout or a file.
+
+use std::io::Write;
+use std::str::FromStr;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::json::WriterBuilder;
+use datafusion::arrow::json::writer::{JsonArray, JsonFormat, LineDelimited};
+use datafusion::physical_plan::SendableRecordBatchStream;
+use futures::StreamExt;
+
+use crate::error::{Error, Result};
+
+mod value;
+
+use value::ValueFormatter;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// An aligned text table.
+    #[default]
+    Table,
+    /// Athena's result CSV: every non-NULL value quoted, NULL empty.
+    Csv,
+    /// Tab-separated, unquoted, with `\t`, `\n` and `\\` escaped; NULL empty.
+    Tsv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl FromStr for OutputFormat {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "table" => Ok(Self::Table),
+            "csv" => Ok(Self::Csv),
+            "tsv" => Ok(Self::Tsv),
+            "json" => Ok(Self::Json),
+            "ndjson" | "jsonl" => Ok(Self::Ndjson),
+            other => Err(Error::InvalidConfig {
+                source_name: "format".into(),
+                reason: format!("{other:?} is not one of table, csv, tsv, json, ndjson"),
+            }),
+        }
+    }
+}
+
+impl OutputFormat {
+    /// The format a file name implies: `.csv`, `.tsv`, `.json`, `.ndjson`/`.jsonl`, `.txt`.
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Self::Csv),
+            "tsv" | "tab" => Some(Self::Tsv),
+            "json" => Some(Self::Json),
+            "ndjson" | "jsonl" => Some(Self::Ndjson),
+            "txt" => Some(Self::Table),
+            _ => None,
+        }
+    }
+}
+
+/// Writes a result stream in `format`; returns the number of rows written.
+/// Streams batch by batch, except the table format, which needs every row
+/// to size its columns.
+pub async fn write_stream(
+    mut stream: SendableRecordBatchStream,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let schema = stream.schema();
+    let mut rows = 0;
+    match format {
+        OutputFormat::Table => {
+            let mut batches = Vec::new();
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                rows += batch.num_rows();
+                batches.push(batch);
+            }
+            write_table(&schema, &batches, out)?;
+        }
+        OutputFormat::Csv | OutputFormat::Tsv => {
+            let delimited = Delimited::new(format == OutputFormat::Csv);
+            delimited.header(&schema, out)?;
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                rows += batch.num_rows();
+                delimited.rows(&batch, out)?;
+            }
+        }
+        OutputFormat::Json => rows = write_json::<JsonArray>(stream, out).await?,
+        OutputFormat::Ndjson => rows = write_json::<LineDelimited>(stream, out).await?,
+    }
+    out.flush()?;
+    Ok(rows)
+}
+
+/// Writes batches as an aligned text table; NULL shows as `NULL`.
+pub fn write_table(schema: &SchemaRef, batches: &[RecordBatch], out: &mut dyn Write) -> Result<()> {
+    let mut table = comfy_table::Table::new();
+    table.load_preset("||--+-++|    ++++++");
+    table.set_header(schema.fields().iter().map(|f| f.name().as_str()));
+    for batch in batches {
+        let formatters = formatters(batch)?;
+        for row in 0..batch.num_rows() {
+            table.add_row(formatters.iter().map(|f| {
+                if f.is_null(row) {
+                    "NULL".to_string()
+                } else {
+                    f.to_string(row)
+                }
+            }));
+        }
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}
+
+/// Every value of a batch as Athena prints it, row by row; `None` is NULL.
+pub fn batch_text(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>> {
+    let formatters = formatters(batch)?;
+    Ok((0..batch.num_rows())
+        .map(|row| {
+            formatters
+                .iter()
+                .map(|f| (!f.is_null(row)).then(|| f.to_string(row)))
+                .collect()
+        })
+        .collect())
+}
+
+fn formatters(batch: &RecordBatch) -> Result<Vec<ValueFormatter<'_>>> {
+    Ok(batch
+        .columns()
+        .iter()
+        .map(|c| ValueFormatter::try_new(c.as_ref()))
+        .collect::<Result<_, _>>()?)
+}
+
+/// CSV in Athena's result format, or TSV.
+struct Delimited {
+    csv: bool,
+}
+
+impl Delimited {
+    fn new(csv: bool) -> Self {
+        Self { csv }
+    }
+
+    fn header(&self, schema: &SchemaRef, out: &mut dyn Write) -> Result<()> {
+        let mut line = String::new();
+        for (i, field) in schema.fields().iter().enumerate() {
+            self.field(&mut line, i, Some(field.name()));
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+        Ok(())
+    }
+
+    fn rows(&self, batch: &RecordBatch, out: &mut dyn Write) -> Result<()> {
+        let formatters = formatters(batch)?;
+        let mut line = String::new();
+        let mut value = String::new();
+        for row in 0..batch.num_rows() {
+            line.clear();
+            for (i, f) in formatters.iter().enumerate() {
+                if f.is_null(row) {
+                    self.field(&mut line, i, None);
+                } else {
+                    value.clear();
+                    f.write(row, &mut value);
+                    self.field(&mut line, i, Some(&value));
+                }
+            }
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn field(&self, line: &mut String, index: usize, value: Option<&str>) {
+        if index > 0 {
+            line.push(if self.csv { ',' } else { '\t' });
+        }
+        let Some(value) = value else { return };
+        if self.csv {
+            line.push('"');
+            for c in value.chars() {
+                if c == '"' {
+                    line.push('"');
+                }
+                line.push(c);
+            }
+            line.push('"');
+        } else {
+            for c in value.chars() {
+                match c {
+                    '\t' => line.push_str("\\t"),
+                    '\n' => line.push_str("\\n"),
+                    '\r' => line.push_str("\\r"),
+                    '\\' => line.push_str("\\\\"),
+                    c => line.push(c),
+                }
+            }
+        }
+    }
+}
+
+/// The two JSON layouts, and whether a newline must follow the last byte.
+trait JsonLayout: JsonFormat {
+    const NEEDS_FINAL_NEWLINE: bool;
+}
+
+impl JsonLayout for JsonArray {
+    const NEEDS_FINAL_NEWLINE: bool = true;
+}
+
+impl JsonLayout for LineDelimited {
+    const NEEDS_FINAL_NEWLINE: bool = false;
+}
+
+async fn write_json<F: JsonLayout>(
+    mut stream: SendableRecordBatchStream,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let mut writer = WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, F>(&mut *out);
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        rows += batch.num_rows();
+        writer.write(&batch)?;
+    }
+    writer.finish()?;
+    drop(writer);
+    if F::NEEDS_FINAL_NEWLINE {
+        out.write_all(b"\n")?;
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{
+        ArrayRef, Date32Array, Decimal128Array, Int64Array, ListBuilder, StringArray,
+        StringBuilder, TimestampMillisecondArray,
+    };
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+
+    fn batch() -> RecordBatch {
+        let mut tags = ListBuilder::new(StringBuilder::new());
+        tags.values().append_value("a");
+        tags.values().append_value("b, c");
+        tags.append(true);
+        tags.append(false);
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("id", Arc::new(Int64Array::from(vec![Some(1), None]))),
+            (
+                "name",
+                Arc::new(StringArray::from(vec![Some("say \"hi\",\nbye"), Some("")])),
+            ),
+            (
+                "price",
+                Arc::new(
+                    Decimal128Array::from(vec![Some(1250), Some(-5)])
+                        .with_precision_and_scale(10, 2)
+                        .unwrap(),
+                ),
+            ),
+            ("day", Arc::new(Date32Array::from(vec![Some(19844), None]))),
+            (
+                "ts",
+                Arc::new(TimestampMillisecondArray::from(vec![
+                    Some(1_714_557_723_123),
+                    None,
+                ])),
+            ),
+            ("tags", Arc::new(tags.finish())),
+        ];
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    async fn render(format: OutputFormat, batches: Vec<RecordBatch>) -> String {
+        let schema = batch().schema();
+        let stream = RecordBatchStreamAdapter::new(
+            Arc::clone(&schema),
+            futures::stream::iter(batches.into_iter().map(Ok)),
+        );
+        let mut out = Vec::new();
+        write_stream(Box::pin(stream), format, &mut out)
+            .await
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[tokio::test]
+    async fn csv_is_athena_result_csv() {
+        let csv = render(OutputFormat::Csv, vec![batch()]).await;
+        assert_eq!(
+            csv,
+            "\"id\",\"name\",\"price\",\"day\",\"ts\",\"tags\"\n\
+             \"1\",\"say \"\"hi\"\",\nbye\",\"12.50\",\"2024-05-01\",\"2024-05-01 10:02:03.123\",\"[a, b, c]\"\n\
+             ,\"\",\"-0.05\",,,\n"
+        );
+        assert_eq!(
+            render(OutputFormat::Csv, vec![]).await,
+            "\"id\",\"name\",\"price\",\"day\",\"ts\",\"tags\"\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn tsv_table_and_json() {
+        let tsv = render(OutputFormat::Tsv, vec![batch()]).await;
+        assert_eq!(
+            tsv,
+            "id\tname\tprice\tday\tts\ttags\n\
+             1\tsay \"hi\",\\nbye\t12.50\t2024-05-01\t2024-05-01 10:02:03.123\t[a, b, c]\n\
+             \t\t-0.05\t\t\t\n"
+        );
+        let table = render(OutputFormat::Table, vec![batch()]).await;
+        assert!(table.contains("| NULL |"), "{table}");
+        assert!(table.contains("| 2024-05-01 10:02:03.123 |"), "{table}");
+        let ndjson = render(OutputFormat::Ndjson, vec![batch()]).await;
+        assert_eq!(ndjson.lines().count(), 2);
+        assert!(ndjson.starts_with("{\"id\":1,"), "{ndjson}");
+        assert!(
+            ndjson.lines().nth(1).unwrap().contains("\"id\":null"),
+            "{ndjson}"
+        );
+        assert_eq!(render(OutputFormat::Json, vec![]).await, "[]\n");
+        let json = render(OutputFormat::Json, vec![batch()]).await;
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed[0]["tags"], serde_json::json!(["a", "b, c"]));
+    }
+}

@@ -1,0 +1,218 @@
+//! Where a table's bytes live: location rewriting and resolution.
+//!
+//! A catalog location (`s3://bucket/prefix/`, `file:///abs/`, or an absolute
+//! path) is first rewritten by the location map (`--map FROM=TO`, longest
+//! `FROM` wins), then resolved to an object store URL plus a path within it.
+//! The object stores themselves are DataFusion's registry; local files use
+//! the `file://` store that every session has.
+
+use std::path::{Path, PathBuf};
+
+use datafusion::execution::object_store::ObjectStoreUrl;
+use object_store::path::Path as ObjectPath;
+
+use crate::error::{Error, Result};
+
+/// One `FROM=TO` rewrite rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationMapping {
+    /// The location prefix to rewrite, e.g. `s3://acme-raw/`.
+    pub from: String,
+    /// What to put in its place: a URL or an absolute local path.
+    pub to: String,
+}
+
+impl LocationMapping {
+    /// Parses `FROM=TO`; a relative `TO` is taken relative to `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Self> {
+        let invalid = |reason: &str| Error::InvalidConfig {
+            source_name: format!("location map {text:?}"),
+            reason: reason.to_string(),
+        };
+        let (from, to) = text
+            .split_once('=')
+            .ok_or_else(|| invalid("expected FROM=TO, e.g. s3://bucket/prefix/=local/dir/"))?;
+        let (from, to) = (from.trim(), to.trim());
+        if from.is_empty() || to.is_empty() {
+            return Err(invalid("expected FROM=TO with both sides non-empty"));
+        }
+        let to = if to.contains("://") {
+            to.to_string()
+        } else {
+            let mut abs = base.join(to).to_string_lossy().into_owned();
+            if to.ends_with('/') && !abs.ends_with('/') {
+                abs.push('/');
+            }
+            abs
+        };
+        Ok(Self {
+            from: from.to_string(),
+            to,
+        })
+    }
+}
+
+/// The ordered set of rewrite rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocationMap {
+    rules: Vec<LocationMapping>,
+}
+
+impl LocationMap {
+    /// A map of the given rules.
+    pub fn new(rules: Vec<LocationMapping>) -> Self {
+        Self { rules }
+    }
+
+    /// Rewrites a location with the longest matching rule, if any.
+    pub fn apply(&self, location: &str) -> String {
+        let best = self
+            .rules
+            .iter()
+            .filter(|r| {
+                location.starts_with(&r.from)
+                    || location.starts_with(r.from.trim_end_matches('/'))
+                        && location.len() == r.from.trim_end_matches('/').len()
+            })
+            .max_by_key(|r| r.from.len());
+        match best {
+            Some(rule) => {
+                let rest = location.get(rule.from.len()..).unwrap_or_default();
+                join(&rule.to, rest)
+            }
+            None => location.to_string(),
+        }
+    }
+}
+
+fn join(base: &str, rest: &str) -> String {
+    if rest.is_empty() {
+        return base.to_string();
+    }
+    match (base.ends_with('/'), rest.starts_with('/')) {
+        (true, true) => format!("{base}{}", &rest[1..]),
+        (false, false) => format!("{base}/{rest}"),
+        _ => format!("{base}{rest}"),
+    }
+}
+
+/// A location resolved to an object store and a prefix within it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ResolvedLocation {
+    /// The store, e.g. `file://`.
+    pub(crate) store: ObjectStoreUrl,
+    /// The prefix (a "folder") within the store.
+    pub(crate) prefix: ObjectPath,
+    /// Where it is, for messages: the local path or URL after mapping.
+    pub(crate) display: String,
+    /// Local folder, when the store is the local file system.
+    pub(crate) local_dir: Option<PathBuf>,
+}
+
+/// Resolves a catalog location after applying the location map.
+pub(crate) fn resolve(location: &str, map: &LocationMap) -> Result<ResolvedLocation> {
+    let mapped = map.apply(location);
+    let unsupported = |reason: String| Error::UnsupportedLocation {
+        location: location.to_string(),
+        reason,
+    };
+    let path = if let Some(rest) = mapped.strip_prefix("file://") {
+        PathBuf::from(rest)
+    } else if let Some((scheme, _)) = mapped.split_once("://") {
+        let reason = if matches!(scheme, "s3" | "s3a" | "s3n") {
+            let bucket = mapped[scheme.len() + 3..]
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            format!(
+                "reading S3 directly is not available yet; map it to a local copy with \
+                 --map {scheme}://{bucket}/=DIR (or a `map` entry in lathe.toml)"
+            )
+        } else {
+            format!("the {scheme}:// scheme is not supported; use s3://, file:// or a local path")
+        };
+        return Err(unsupported(reason));
+    } else {
+        PathBuf::from(&mapped)
+    };
+    let path = normalize(&std::path::absolute(&path).unwrap_or(path));
+    let prefix = ObjectPath::from_absolute_path(&path).map_err(|e| unsupported(e.to_string()))?;
+    Ok(ResolvedLocation {
+        store: ObjectStoreUrl::local_filesystem(),
+        prefix,
+        display: path.to_string_lossy().into_owned(),
+        local_dir: Some(path),
+    })
+}
+
+/// Removes `.` and `..` components without touching the disk.
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map() -> LocationMap {
+        let base = Path::new("/work/repo");
+        LocationMap::new(vec![
+            LocationMapping::parse("s3://acme-raw/=sample/raw/", base).unwrap(),
+            LocationMapping::parse("s3://acme-raw/firehose/special/=/mnt/special", base).unwrap(),
+            LocationMapping::parse("s3://prod/=s3://mirror/copy/", base).unwrap(),
+        ])
+    }
+
+    #[test]
+    fn longest_prefix_wins() {
+        let map = map();
+        assert_eq!(
+            map.apply("s3://acme-raw/firehose/clickstream/"),
+            "/work/repo/sample/raw/firehose/clickstream/"
+        );
+        assert_eq!(
+            map.apply("s3://acme-raw/firehose/special/x/"),
+            "/mnt/special/x/"
+        );
+        assert_eq!(map.apply("s3://prod/t/"), "s3://mirror/copy/t/");
+        assert_eq!(map.apply("s3://acme-raw"), "/work/repo/sample/raw/");
+        assert_eq!(map.apply("s3://other/t/"), "s3://other/t/");
+    }
+
+    #[test]
+    fn bad_rules_are_refused() {
+        let err = LocationMapping::parse("s3://x/", Path::new("/")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "location map \"s3://x/\": expected FROM=TO, e.g. s3://bucket/prefix/=local/dir/"
+        );
+        assert!(LocationMapping::parse("=dir", Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn resolves_local_and_refuses_unmapped_s3() {
+        let r = resolve("file:///data/t/", &LocationMap::default()).unwrap();
+        assert_eq!(r.prefix.as_ref(), "data/t");
+        assert_eq!(r.store.as_str(), "file:///");
+        let r = resolve("s3://acme-raw/firehose/x/", &map()).unwrap();
+        assert_eq!(r.prefix.as_ref(), "work/repo/sample/raw/firehose/x");
+        let err = resolve("s3://other/t/", &map()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s3://other/t/: reading S3 directly is not available yet; map it to a local copy \
+             with --map s3://other/=DIR (or a `map` entry in lathe.toml)"
+        );
+        let err = resolve("hdfs://nn/t/", &map()).unwrap_err().to_string();
+        assert!(err.contains("the hdfs:// scheme is not supported"), "{err}");
+    }
+}

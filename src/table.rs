@@ -1,0 +1,276 @@
+//! A Glue table as a DataFusion [`TableProvider`].
+//!
+//! `scan` resolves the table's partitions (registered in the catalog, or
+//! discovered from Hive-style `key=value/` folders), prunes them with the
+//! query's predicates on partition keys *before any data file is listed*,
+//! lists the files of the surviving partitions only, and hands DataFusion a
+//! standard `DataSourceExec` (Parquet, or JSON through [`crate::json`]).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::Session;
+use datafusion::common::Result;
+use datafusion::datasource::TableProvider;
+use datafusion::datasource::TableType;
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::union::UnionExec;
+use datafusion_datasource::TableSchema;
+use futures::{StreamExt, TryStreamExt};
+use object_store::{ObjectMeta, ObjectStore};
+
+use crate::catalog::{Catalog, StorageFormat, TableDef};
+use crate::error::Error;
+use crate::json::{JsonOptions, SerdeJsonSource};
+use crate::storage::{LocationMap, ResolvedLocation, resolve};
+
+mod partitions;
+
+pub(crate) use partitions::ScanPartition;
+
+/// How many partition folders are listed at once.
+const LISTING_CONCURRENCY: usize = 16;
+
+/// A table of the catalog, readable by DataFusion.
+#[derive(Debug)]
+pub(crate) struct GlueTableProvider {
+    def: Arc<TableDef>,
+    catalog: Arc<dyn Catalog>,
+    map: Arc<LocationMap>,
+    schema: SchemaRef,
+}
+
+impl GlueTableProvider {
+    pub(crate) fn new(
+        def: Arc<TableDef>,
+        catalog: Arc<dyn Catalog>,
+        map: Arc<LocationMap>,
+    ) -> Self {
+        let schema = def.schema();
+        Self {
+            def,
+            catalog,
+            map,
+            schema,
+        }
+    }
+
+    /// The table's partitions that survive `filters`, each resolved to storage.
+    pub(crate) async fn pruned_partitions(
+        &self,
+        state: &dyn Session,
+        filters: &[Expr],
+    ) -> Result<Vec<ScanPartition>> {
+        let root = resolve(&self.def.location, &self.map)?;
+        if self.def.partition_keys.is_empty() {
+            self.check_root_exists(&root)?;
+            return Ok(vec![ScanPartition {
+                location: root,
+                values: Vec::new(),
+                format: self.def.format,
+            }]);
+        }
+        let candidates = match self.catalog.partitions(&self.def).await? {
+            Some(registered) => partitions::registered(&registered, &self.map)?,
+            None => {
+                self.check_root_exists(&root)?;
+                let store = state.runtime_env().object_store(&root.store)?;
+                partitions::discover(store.as_ref(), &self.def, &root).await?
+            }
+        };
+        partitions::prune(state, &self.def, candidates, filters)
+    }
+}
+
+impl GlueTableProvider {
+    /// A table whose root folder is missing is almost always a wrong path or
+    /// map, so it is an error rather than an empty table.
+    fn check_root_exists(&self, root: &ResolvedLocation) -> Result<(), Error> {
+        match &root.local_dir {
+            Some(dir) if !dir.is_dir() => Err(Error::LocationNotFound {
+                table: self.def.qualified_name(),
+                location: if self.map.apply(&self.def.location) == self.def.location {
+                    root.display.clone()
+                } else {
+                    format!("{} (mapped from {})", root.display, self.def.location)
+                },
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[async_trait]
+impl TableProvider for GlueTableProvider {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        // Filters on partition keys alone are applied exactly by pruning;
+        // the rest are re-checked by DataFusion above the scan.
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if partitions::only_partition_keys(&self.def, f) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Inexact
+                }
+            })
+            .collect())
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let partitions = self.pruned_partitions(state, filters).await?;
+        let files = list_files(state, &partitions).await?;
+
+        // One scan per (format, store): partitions may differ from the table's format.
+        let mut groups: Vec<(StorageFormat, ObjectStoreUrl, Vec<PartitionedFile>)> = Vec::new();
+        for (format, url, file) in files {
+            match groups
+                .iter_mut()
+                .find(|(f, u, _)| *f == format && *u == url)
+            {
+                Some((_, _, group)) => group.push(file),
+                None => groups.push((format, url, vec![file])),
+            }
+        }
+        let mut plans = Vec::with_capacity(groups.len());
+        for (format, url, files) in groups {
+            plans.push(
+                self.file_scan(state, format, url, files, projection, limit)
+                    .await?,
+            );
+        }
+        match plans.len() {
+            0 => {
+                let schema = match projection {
+                    Some(p) => Arc::new(self.schema.project(p)?),
+                    None => Arc::clone(&self.schema),
+                };
+                Ok(Arc::new(EmptyExec::new(schema)))
+            }
+            1 => Ok(plans.remove(0)),
+            _ => UnionExec::try_new(plans),
+        }
+    }
+}
+
+impl GlueTableProvider {
+    async fn file_scan(
+        &self,
+        state: &dyn Session,
+        format: StorageFormat,
+        url: ObjectStoreUrl,
+        files: Vec<PartitionedFile>,
+        projection: Option<&Vec<usize>>,
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let partition_fields = self.schema.fields()[self.def.columns.len()..].to_vec();
+        let table_schema = TableSchema::builder(self.def.file_schema())
+            .with_table_partition_cols(partition_fields)
+            .build();
+        let groups = FileGroup::new(files).split_files(state.config().target_partitions().max(1));
+        match format {
+            StorageFormat::Parquet => {
+                let parquet =
+                    ParquetFormat::default().with_options(state.table_options().parquet.clone());
+                let source = parquet.file_source(table_schema);
+                let config = FileScanConfigBuilder::new(url, source)
+                    .with_file_groups(groups)
+                    .with_projection_indices(projection.cloned())?
+                    .with_limit(limit)
+                    .build();
+                parquet.create_physical_plan(state, config).await
+            }
+            StorageFormat::Json(serde) => {
+                let options = JsonOptions::for_table(&self.def, serde)?;
+                let source = Arc::new(SerdeJsonSource::new(table_schema, options));
+                let config = FileScanConfigBuilder::new(url, source)
+                    .with_file_groups(groups)
+                    .with_projection_indices(projection.cloned())?
+                    .with_limit(limit)
+                    .build();
+                Ok(DataSourceExec::from_data_source(config))
+            }
+        }
+    }
+}
+
+type ListedFile = (StorageFormat, ObjectStoreUrl, PartitionedFile);
+
+/// Lists the data files of each partition: every non-hidden, non-empty file
+/// under its location, recursively. Missing locations contribute nothing.
+async fn list_files(state: &dyn Session, partitions: &[ScanPartition]) -> Result<Vec<ListedFile>> {
+    let runtime = state.runtime_env();
+    let mut listings = Vec::with_capacity(partitions.len());
+    for p in partitions {
+        let store = runtime.object_store(&p.location.store)?;
+        let p = p.clone();
+        listings.push(async move {
+            let objects = list_data_files(store.as_ref(), &p.location).await?;
+            let files: Vec<ListedFile> = objects
+                .into_iter()
+                .map(|meta| {
+                    let file = PartitionedFile::new_from_meta(meta)
+                        .with_partition_values(p.values.clone());
+                    (p.format, p.location.store.clone(), file)
+                })
+                .collect();
+            Ok::<_, datafusion::error::DataFusionError>(files)
+        });
+    }
+    let listed: Vec<Vec<ListedFile>> = futures::stream::iter(listings)
+        .buffered(LISTING_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(listed.into_iter().flatten().collect())
+}
+
+async fn list_data_files(
+    store: &dyn ObjectStore,
+    location: &ResolvedLocation,
+) -> Result<Vec<ObjectMeta>> {
+    if location.local_dir.as_ref().is_some_and(|d| !d.is_dir()) {
+        return Ok(Vec::new());
+    }
+    let prefix_parts = location.prefix.parts().count();
+    let mut files: Vec<ObjectMeta> = store
+        .list(Some(&location.prefix))
+        .try_filter(|meta| {
+            // Hidden files and folders (`_SUCCESS`, `.crc`, `_temporary/`) are not data.
+            let visible = meta
+                .location
+                .parts()
+                .skip(prefix_parts)
+                .all(|part| !part.as_ref().starts_with(['_', '.']));
+            futures::future::ready(visible && meta.size > 0)
+        })
+        .try_collect()
+        .await?;
+    files.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(files)
+}

@@ -1,0 +1,208 @@
+//! Partitions of a table: where they come from and which ones a query needs.
+//!
+//! Candidates come from the catalog (registered partitions) or from listing
+//! Hive-style `key=value/` folders (folders only, never data files). Pruning
+//! evaluates the query's predicates on partition keys over a small record
+//! batch of the candidates' typed values — DataFusion's own expression
+//! evaluation, so `=`, `IN`, ranges, `BETWEEN`, `OR` and functions all work.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::compute::{CastOptions, cast_with_options};
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::arrow::util::display::FormatOptions;
+use datafusion::catalog::Session;
+use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::expr_rewriter::unnormalize_col;
+use object_store::ObjectStore;
+use object_store::path::Path as ObjectPath;
+
+use crate::catalog::{PartitionDef, StorageFormat, TableDef, unescape_partition_value};
+use crate::error::Error;
+use crate::storage::{LocationMap, ResolvedLocation, resolve};
+
+/// Hive's name for a NULL partition value.
+const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// A partition before typing: raw values and its location.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    values: Vec<String>,
+    location: ResolvedLocation,
+    format: StorageFormat,
+}
+
+/// A partition chosen for a scan.
+#[derive(Debug, Clone)]
+pub(crate) struct ScanPartition {
+    /// Where its files are.
+    pub(crate) location: ResolvedLocation,
+    /// Typed values, in partition-key order.
+    pub(crate) values: Vec<ScalarValue>,
+    /// Its file format.
+    pub(crate) format: StorageFormat,
+}
+
+/// Candidates from the catalog's registered partitions.
+pub(crate) fn registered(partitions: &[PartitionDef], map: &LocationMap) -> Result<Vec<Candidate>> {
+    partitions
+        .iter()
+        .map(|p| {
+            Ok(Candidate {
+                values: p.values.clone(),
+                location: resolve(&p.location, map)?,
+                format: p.format,
+            })
+        })
+        .collect()
+}
+
+/// Candidates from `key=value/` folders under the table's location, one
+/// level per partition key. Lists folders only.
+pub(crate) async fn discover(
+    store: &dyn ObjectStore,
+    table: &TableDef,
+    root: &ResolvedLocation,
+) -> Result<Vec<Candidate>> {
+    let mut level: Vec<(Vec<String>, ObjectPath)> = vec![(Vec::new(), root.prefix.clone())];
+    for key in &table.partition_keys {
+        let mut next = Vec::new();
+        for (values, dir) in level {
+            let listing = store.list_with_delimiter(Some(&dir)).await?;
+            for folder in listing.common_prefixes {
+                let Some(name) = folder.filename() else {
+                    continue;
+                };
+                let Some((k, v)) = name.split_once('=') else {
+                    continue;
+                };
+                if k.eq_ignore_ascii_case(&key.name) {
+                    let mut values = values.clone();
+                    values.push(unescape_partition_value(v));
+                    next.push((values, folder));
+                }
+            }
+        }
+        level = next;
+    }
+    level.sort();
+    Ok(level
+        .into_iter()
+        .map(|(values, prefix)| {
+            let mut location = root.clone();
+            if let Some(dir) = &mut location.local_dir {
+                *dir = std::path::Path::new("/").join(prefix.as_ref());
+            }
+            location.display = format!("/{prefix}");
+            location.prefix = prefix;
+            Candidate {
+                values,
+                location,
+                format: table.format,
+            }
+        })
+        .collect())
+}
+
+/// Whether an expression uses partition keys only (and can be decided per partition).
+pub(crate) fn only_partition_keys(table: &TableDef, expr: &Expr) -> bool {
+    let columns = expr.column_refs();
+    !columns.is_empty()
+        && !expr.is_volatile()
+        && columns
+            .iter()
+            .all(|c| table.partition_keys.iter().any(|k| k.name == c.name))
+}
+
+/// Types the candidates' values and keeps those that satisfy every filter on
+/// partition keys alone.
+pub(crate) fn prune(
+    state: &dyn Session,
+    table: &TableDef,
+    candidates: Vec<Candidate>,
+    filters: &[Expr],
+) -> Result<Vec<ScanPartition>> {
+    let fields: Vec<Field> = table
+        .partition_keys
+        .iter()
+        .map(|k| Field::new(&k.name, k.data_type.clone(), true))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let columns = typed_values(table, &candidates)?;
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
+
+    let mut keep = vec![true; candidates.len()];
+    let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
+    for filter in filters.iter().filter(|f| only_partition_keys(table, f)) {
+        let expr = state.create_physical_expr(unnormalize_col(filter.clone()), &df_schema)?;
+        let result = expr.evaluate(&batch)?.into_array(batch.num_rows())?;
+        let result = result
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .ok_or_else(|| {
+                datafusion::error::DataFusionError::Plan(format!(
+                    "filter {filter} is not a predicate"
+                ))
+            })?;
+        for (i, k) in keep.iter_mut().enumerate() {
+            // NULL is not true: the partition is pruned, as in SQL.
+            *k &= result.is_valid(i) && result.value(i);
+        }
+    }
+
+    let mut kept = Vec::new();
+    for (i, candidate) in candidates.into_iter().enumerate() {
+        if keep[i] {
+            let values = batch
+                .columns()
+                .iter()
+                .map(|c| ScalarValue::try_from_array(c, i))
+                .collect::<Result<Vec<_>>>()?;
+            kept.push(ScanPartition {
+                location: candidate.location,
+                values,
+                format: candidate.format,
+            });
+        }
+    }
+    Ok(kept)
+}
+
+/// One typed array per partition key, cast from the string values.
+fn typed_values(table: &TableDef, candidates: &[Candidate]) -> Result<Vec<ArrayRef>> {
+    let options = CastOptions {
+        safe: false,
+        format_options: FormatOptions::default(),
+    };
+    table
+        .partition_keys
+        .iter()
+        .enumerate()
+        .map(|(k, key)| {
+            let raw: StringArray = candidates
+                .iter()
+                .map(|c| Some(c.values[k].as_str()).filter(|v| *v != HIVE_DEFAULT_PARTITION))
+                .collect();
+            cast_with_options(&raw, &key.data_type, &options).map_err(|_| {
+                // Find the culprit for the message.
+                let bad = candidates
+                    .iter()
+                    .map(|c| c.values[k].as_str())
+                    .find(|v| {
+                        let one = StringArray::from(vec![*v]);
+                        cast_with_options(&one, &key.data_type, &options).is_err()
+                    })
+                    .unwrap_or_default();
+                Error::InvalidPartitionValue {
+                    table: table.qualified_name(),
+                    key: key.name.clone(),
+                    value: bad.to_string(),
+                    data_type: key.type_string.clone(),
+                }
+                .into()
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,267 @@
+//! Test fixtures, made by code: a catalog folder with small tables that
+//! exercise the edge cases (mixed-case keys, gzip, hidden files, malformed
+//! lines, missing columns, registered and discovered partitions), next to a
+//! copy of the bundled sample catalog.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use datafusion::parquet::arrow::ArrowWriter;
+use serde_json::{Value, json};
+
+/// The repository root (tests run with it as the current folder).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture folder: `catalog/` (the sample's databases plus `fx`) and `data/`.
+pub struct Fixtures {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixtures {
+    pub fn catalog(&self) -> PathBuf {
+        self.dir.path().join("catalog")
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+}
+
+const OPENX: &str = "org.openx.data.jsonserde.JsonSerDe";
+const HIVE_JSON: &str = "org.apache.hive.hcatalog.data.JsonSerDe";
+const PARQUET: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
+
+fn table(
+    name: &str,
+    columns: &[(&str, &str)],
+    location: &str,
+    serde: &str,
+    serde_params: Value,
+    keys: &[(&str, &str)],
+) -> Value {
+    let cols: Vec<Value> = columns
+        .iter()
+        .map(|(n, t)| json!({"Name": n, "Type": t}))
+        .collect();
+    let keys: Vec<Value> = keys
+        .iter()
+        .map(|(n, t)| json!({"Name": n, "Type": t}))
+        .collect();
+    json!({"Table": {
+        "Name": name, "DatabaseName": "fx", "CreateTime": 1714558530.0,
+        "StorageDescriptor": {
+            "Columns": cols, "Location": location,
+            "SerdeInfo": {"SerializationLibrary": serde, "Parameters": serde_params}
+        },
+        "PartitionKeys": keys, "Parameters": {"EXTERNAL": "TRUE"}
+    }})
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+fn write_json(path: &Path, value: &Value) {
+    write(
+        path,
+        serde_json::to_string_pretty(value).unwrap().as_bytes(),
+    );
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap()
+}
+
+const EVENT_COLUMNS: [(&str, &str); 6] = [
+    ("id", "bigint"),
+    ("name", "string"),
+    ("amount", "decimal(8,2)"),
+    ("ts", "timestamp"),
+    ("attrs", "struct<color:string,size:int>"),
+    ("tags", "array<string>"),
+];
+
+/// Builds the fixtures: the sample catalog copied in, and the `fx` database.
+pub fn build() -> Fixtures {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Fixtures { dir };
+    let catalog = fixtures.catalog();
+    let data = fixtures.data();
+
+    // The bundled sample's tables, with their s3:// locations (mapped by lathe.toml).
+    for database in ["web", "master"] {
+        for entry in fs::read_dir(repo().join("catalog").join(database)).unwrap() {
+            let entry = entry.unwrap();
+            let target = catalog.join(database).join(entry.file_name());
+            fs::create_dir_all(target.parent().unwrap()).unwrap();
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+
+    // fx.events: OpenX JSON, Hive-style partitions discovered from folders.
+    let fx = catalog.join("fx");
+    write_json(
+        &fx.join("events.json"),
+        &table(
+            "events",
+            &EVENT_COLUMNS,
+            "../data/events/",
+            OPENX,
+            json!({}),
+            &[("dt", "string")],
+        ),
+    );
+    let events = data.join("events");
+    write(
+        &events.join("dt=2024-01-01/part-0.json"),
+        concat!(
+            r#"{"ID": 1, "Name": "alpha", "amount": 10.5, "TS": "2024-01-01T10:00:00Z", "Attrs": {"Color": "red", "SIZE": 3}, "tags": ["a", "b"]}"#,
+            "\n",
+            r#"{"id": 2, "name": "beta", "amount": "7.255", "ts": "2024-01-01 11:30:00.250", "attrs": {"color": "blue"}, "tags": "solo", "unknown": {"x": 1}}"#,
+            "\n"
+        )
+        .as_bytes(),
+    );
+    write(&events.join("dt=2024-01-01/_SUCCESS"), b"not json at all");
+    write(
+        &events.join("dt=2024-01-01/.part-0.json.crc"),
+        b"\x00\x01garbage",
+    );
+    write(
+        &events.join("dt=2024-01-02/part-0.json.gz"),
+        &gzip(concat!(
+            r#"{"id": 3, "name": null, "amount": "oops", "ts": 1704196800, "tags": []}"#,
+            "\n",
+            r#"{"id": 4, "name": {"nested": [true]}, "ts": "2024-01-02T12:00:00+02:00"}"#,
+            "\n"
+        )),
+    );
+    // A partition whose second line is malformed: queries that prune it away must succeed.
+    write(
+        &events.join("dt=2024-01-03/part-0.json"),
+        b"{\"id\": 5, \"name\": \"epsilon\"}\n{\"id\": 6, \"name\": \n",
+    );
+
+    // fx.events_lenient: the same files, with ignore.malformed.json.
+    write_json(
+        &fx.join("events_lenient.json"),
+        &table(
+            "events_lenient",
+            &EVENT_COLUMNS,
+            "../data/events/",
+            OPENX,
+            json!({"ignore.malformed.json": "true"}),
+            &[("dt", "string")],
+        ),
+    );
+
+    // fx.strict: the Hive SerDe refuses a value of the wrong type.
+    write_json(
+        &fx.join("strict.json"),
+        &table(
+            "strict",
+            &[("id", "int")],
+            "../data/strict/",
+            HIVE_JSON,
+            json!({}),
+            &[],
+        ),
+    );
+    write(
+        &data.join("strict/part-0.json"),
+        b"{\"id\": 1}\n{\"id\": \"one\"}\n",
+    );
+
+    // fx.items: Parquet; the catalog declares a column the file lacks.
+    write_json(
+        &fx.join("items.json"),
+        &table(
+            "items",
+            &[
+                ("id", "bigint"),
+                ("label", "string"),
+                ("added_later", "string"),
+            ],
+            "../data/items/",
+            PARQUET,
+            json!({}),
+            &[],
+        ),
+    );
+    let batch = RecordBatch::try_from_iter(vec![
+        ("id", Arc::new(Int64Array::from(vec![1, 2, 3])) as ArrayRef),
+        (
+            "label",
+            Arc::new(StringArray::from(vec![Some("one"), None, Some("three")])),
+        ),
+    ])
+    .unwrap();
+    fs::create_dir_all(data.join("items")).unwrap();
+    let file = fs::File::create(data.join("items/part-0.parquet")).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+
+    // fx.registered: partitions registered with their own (non-Hive) locations;
+    // one registered partition has no data at all.
+    write_json(
+        &fx.join("registered.json"),
+        &table(
+            "registered",
+            &[("id", "bigint")],
+            "../data/registered/",
+            OPENX,
+            json!({}),
+            &[("year", "int"), ("region", "string")],
+        ),
+    );
+    write_json(
+        &fx.join("registered.partitions.json"),
+        &json!({"Partitions": [
+            {"Values": ["2023", "eu"], "StorageDescriptor": {"Location": "../data/registered/old/eu/"}},
+            {"Values": ["2024", "eu"], "StorageDescriptor": {"Location": "../data/registered/new/eu/"}},
+            {"Values": ["2024", "us"], "StorageDescriptor": {"Location": "../data/registered/new/us/"}},
+            {"Values": ["2025", "us"], "StorageDescriptor": {"Location": "../data/registered/future/"}}
+        ]}),
+    );
+    write(
+        &data.join("registered/old/eu/a.json"),
+        b"{\"id\": 1}\n{\"id\": 2}\n",
+    );
+    write(&data.join("registered/new/eu/a.json"), b"{\"id\": 3}\n");
+    write(
+        &data.join("registered/new/us/a.json"),
+        b"{\"id\": 4}\n{\"id\": 5}\n{\"id\": 6}\n",
+    );
+
+    // fx.nowhere: a location that does not exist.
+    write_json(
+        &fx.join("nowhere.json"),
+        &table(
+            "nowhere",
+            &[("id", "bigint")],
+            "../data/nowhere/",
+            OPENX,
+            json!({}),
+            &[],
+        ),
+    );
+
+    fixtures
+}
+
+/// The location map of the repository's lathe.toml (for the sample's s3:// locations).
+pub fn sample_map() -> lathe::LocationMap {
+    let config = lathe::FileConfig::load(&repo().join("lathe.toml")).unwrap();
+    lathe::LocationMap::new(config.mappings().unwrap())
+}

@@ -1,0 +1,126 @@
+//! SQL behaviour, as sqllogictest files under `tests/slt/`: one named trial
+//! per file, each against a fresh engine over the fixtures and the sample.
+//!
+//! Values print as Athena prints them; NULL is `NULL`, the empty string `(empty)`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lathe::{Config, Engine, render};
+use libtest_mimic::{Arguments, Failed, Trial};
+use sqllogictest::{DBOutput, DefaultColumnType};
+
+mod common;
+
+struct LatheDb {
+    engine: Engine,
+}
+
+/// Errors as the user sees them, so `statement error <regex>` checks real messages.
+#[derive(Debug)]
+struct UserError(String);
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+impl From<lathe::Error> for UserError {
+    fn from(e: lathe::Error) -> Self {
+        UserError(e.user_message())
+    }
+}
+
+#[async_trait::async_trait]
+impl sqllogictest::AsyncDB for LatheDb {
+    type Error = UserError;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<Self::ColumnType>, Self::Error> {
+        let frame = self.engine.sql(sql).await?;
+        let columns = frame.schema().fields().len();
+        let batches = frame.collect().await.map_err(lathe::Error::from)?;
+        if columns == 0 {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let mut rows = Vec::new();
+        for batch in &batches {
+            for row in render::batch_text(batch).map_err(UserError::from)? {
+                rows.push(
+                    row.into_iter()
+                        .map(|v| match v {
+                            None => "NULL".to_string(),
+                            Some(s) if s.is_empty() => "(empty)".to_string(),
+                            Some(s) => s,
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(DBOutput::Rows {
+            types: vec![DefaultColumnType::Any; columns],
+            rows,
+        })
+    }
+
+    async fn shutdown(&mut self) {}
+
+    fn engine_name(&self) -> &str {
+        "lathe"
+    }
+}
+
+fn run_file(path: PathBuf, fixtures: Arc<common::Fixtures>) -> Result<(), Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let config = Config {
+            catalog: fixtures.catalog(),
+            database: "fx".into(),
+            location_map: common::sample_map(),
+            target_partitions: Some(2),
+            ..Config::default()
+        };
+        let mut runner = sqllogictest::Runner::new(|| {
+            let config = config.clone();
+            async move {
+                Ok(LatheDb {
+                    engine: Engine::new(&config).await.map_err(UserError::from)?,
+                })
+            }
+        });
+        runner
+            .run_file_async(&path)
+            .await
+            .map_err(|e| Failed::from(format!("{e}")))
+    })
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let fixtures = Arc::new(common::build());
+    let dir = common::repo().join("tests/slt");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/slt exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .collect();
+    files.sort();
+    let trials = files
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let fixtures = Arc::clone(&fixtures);
+            Trial::test(name, move || run_file(path, fixtures))
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
