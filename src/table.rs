@@ -33,6 +33,7 @@ use crate::error::Error;
 use crate::json::{JsonOptions, SerdeJsonSource};
 use crate::storage::{LocationMap, ResolvedLocation, resolve};
 
+mod case_insensitive;
 mod partitions;
 
 pub(crate) use partitions::ScanPartition;
@@ -203,6 +204,9 @@ impl GlueTableProvider {
                     .with_file_groups(groups)
                     .with_projection_indices(projection.cloned())?
                     .with_limit(limit)
+                    .with_expr_adapter(Some(Arc::new(
+                        case_insensitive::CaseInsensitiveAdapterFactory,
+                    )))
                     .build();
                 parquet.create_physical_plan(state, config).await
             }

@@ -212,6 +212,29 @@ pub fn build() -> Fixtures {
     writer.write(&batch).unwrap();
     writer.close().unwrap();
 
+    // fx.shouting: Parquet written with upper-case column names.
+    write_json(
+        &fx.join("shouting.json"),
+        &table(
+            "shouting",
+            &[("id", "bigint"), ("label", "string")],
+            "../data/shouting/",
+            PARQUET,
+            json!({}),
+            &[],
+        ),
+    );
+    let batch = RecordBatch::try_from_iter(vec![
+        ("ID", Arc::new(Int64Array::from(vec![7, 8])) as ArrayRef),
+        ("Label", Arc::new(StringArray::from(vec!["seven", "eight"]))),
+    ])
+    .unwrap();
+    fs::create_dir_all(data.join("shouting")).unwrap();
+    let file = fs::File::create(data.join("shouting/part-0.parquet")).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+
     // fx.registered: partitions registered with their own (non-Hive) locations;
     // one registered partition has no data at all.
     write_json(
