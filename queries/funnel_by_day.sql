@@ -15,8 +15,9 @@ SELECT
   SUM(viewed)    AS viewed,
   SUM(carted)    AS carted,
   SUM(purchased) AS purchased,
-  ROUND(100.0 * SUM(carted) / NULLIF(SUM(viewed), 0), 1)    AS view_to_cart_pct,
-  ROUND(100.0 * SUM(purchased) / NULLIF(SUM(carted), 0), 1) AS cart_to_purchase_pct
+  -- CAST to DOUBLE: Athena reads 100.0 as a DECIMAL, which would round differently.
+  ROUND(100 * CAST(SUM(carted) AS DOUBLE) / NULLIF(SUM(viewed), 0), 1)    AS view_to_cart_pct,
+  ROUND(100 * CAST(SUM(purchased) AS DOUBLE) / NULLIF(SUM(carted), 0), 1) AS cart_to_purchase_pct
 FROM steps
 GROUP BY day
 ORDER BY day;

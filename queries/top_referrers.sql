@@ -12,7 +12,8 @@ SELECT
   referrer,
   COUNT(*)                                   AS sessions,
   SUM(converted)                             AS converted_sessions,
-  ROUND(100.0 * SUM(converted) / COUNT(*), 2) AS conversion_pct
+  -- CAST to DOUBLE: Athena reads 100.0 as a DECIMAL, which would round differently.
+  ROUND(100 * CAST(SUM(converted) AS DOUBLE) / COUNT(*), 2) AS conversion_pct
 FROM sessions
 GROUP BY referrer
 ORDER BY sessions DESC, referrer

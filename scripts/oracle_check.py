@@ -133,9 +133,9 @@ def parse_csv(text):
             row.append(text[i:k] or None); i = k
         if i < n and text[i] == ",":
             i += 1
-            if i == n or text[i] in "\r\n":
-                row.append(None)
-            continue
+            if i < n:
+                continue
+            row.append(None)  # a trailing comma at the very end of the text
         if text.startswith("\r\n", i): i += 2
         elif i < n: i += 1
         rows.append(row); row = []
