@@ -137,6 +137,9 @@ pub trait Catalog: Debug + Send + Sync {
     /// The partitions registered for a table, or `None` when the catalog
     /// registers none (then partitions are discovered from folders).
     async fn partitions(&self, table: &TableDef) -> Result<Option<Arc<Vec<PartitionDef>>>>;
+
+    /// Forgets cached metadata, so that the next use reads it again.
+    fn refresh(&self) {}
 }
 
 /// Hive's escaping of partition values in paths (`FileUtils.escapePathName`).

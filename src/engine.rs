@@ -5,7 +5,7 @@
 //! queries can call it. [`Engine::sql`] plans one statement, checking first
 //! that every table it names exists so that a typo gets a suggestion.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
@@ -19,6 +19,8 @@ use crate::catalog::Catalog;
 use crate::catalog::local::LocalCatalog;
 use crate::config::{CATALOG_NAME, Config};
 use crate::error::{Error, Result, closest};
+use crate::storage::counting::{CountingStore, ScanCounters};
+use datafusion::execution::object_store::ObjectStoreUrl;
 
 mod providers;
 
@@ -28,7 +30,8 @@ use providers::GlueCatalogProvider;
 pub struct Engine {
     ctx: SessionContext,
     catalog: Arc<dyn Catalog>,
-    database: String,
+    database: RwLock<String>,
+    counters: Arc<ScanCounters>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -50,11 +53,13 @@ impl Engine {
     /// An engine over any catalog backend.
     pub async fn with_catalog(config: &Config, catalog: Arc<dyn Catalog>) -> Result<Self> {
         let database = config.database.to_lowercase();
-        let ctx = build_session(config, Arc::clone(&catalog)).await?;
+        let counters = Arc::new(ScanCounters::default());
+        let ctx = build_session(config, Arc::clone(&catalog), Arc::clone(&counters)).await?;
         Ok(Self {
             ctx,
             catalog,
-            database,
+            database: RwLock::new(database),
+            counters,
         })
     }
 
@@ -69,8 +74,35 @@ impl Engine {
     }
 
     /// The default database.
-    pub fn database(&self) -> &str {
-        &self.database
+    pub fn database(&self) -> String {
+        self.database.read().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    /// Makes `database` the default for unqualified table names.
+    pub async fn set_database(&self, database: &str) -> Result<()> {
+        let databases = self.catalog.databases().await?;
+        let Some(found) = databases.iter().find(|d| d.eq_ignore_ascii_case(database)) else {
+            return Err(Error::DatabaseNotFound {
+                database: database.to_string(),
+                suggestion: closest(database, databases.iter().map(String::as_str)),
+            });
+        };
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .options_mut()
+            .catalog
+            .default_schema = found.clone();
+        if let Ok(mut current) = self.database.write() {
+            *current = found.clone();
+        }
+        Ok(())
+    }
+
+    /// What queries have read from storage since the last reset.
+    pub fn scan_counters(&self) -> &Arc<ScanCounters> {
+        &self.counters
     }
 
     /// Plans one SQL statement. Run it with the returned frame's
@@ -96,7 +128,7 @@ impl Engine {
                     continue;
                 }
             }
-            let resolved = reference.clone().resolve(CATALOG_NAME, &self.database);
+            let resolved = reference.clone().resolve(CATALOG_NAME, &self.database());
             if !resolved.catalog.eq_ignore_ascii_case(CATALOG_NAME)
                 || resolved.schema.eq_ignore_ascii_case("information_schema")
             {
@@ -133,9 +165,14 @@ impl Engine {
     }
 }
 
-/// Builds a ready session over `catalog`: settings, memory pool and the
-/// catalog registered as `awsdatacatalog` with `config.database` as default.
-pub async fn build_session(config: &Config, catalog: Arc<dyn Catalog>) -> Result<SessionContext> {
+/// Builds a ready session over `catalog`: settings, memory pool, object
+/// stores (counted into `counters`) and the catalog registered as
+/// `awsdatacatalog` with `config.database` as default.
+pub async fn build_session(
+    config: &Config,
+    catalog: Arc<dyn Catalog>,
+    counters: Arc<ScanCounters>,
+) -> Result<SessionContext> {
     let database = config.database.to_lowercase();
     let mut session_config = SessionConfig::new()
         .with_default_catalog_and_schema(CATALOG_NAME, &database)
@@ -154,6 +191,11 @@ pub async fn build_session(config: &Config, catalog: Arc<dyn Catalog>) -> Result
         .with_default_features()
         .build();
     let ctx = SessionContext::new_with_state(state);
+    let local = Arc::new(object_store::local::LocalFileSystem::new());
+    ctx.register_object_store(
+        ObjectStoreUrl::local_filesystem().as_ref(),
+        Arc::new(CountingStore::new(local, counters)),
+    );
     let databases = catalog.databases().await?;
     let map = Arc::new(config.location_map.clone());
     ctx.register_catalog(

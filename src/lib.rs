@@ -36,4 +36,5 @@ pub use hive_type::parse_hive_type;
 pub use json::JsonOptions;
 pub use render::OutputFormat;
 pub use script::split_statements;
+pub use storage::counting::{ScanCounters, ScanStats};
 pub use storage::{LocationMap, LocationMapping};

@@ -2,7 +2,7 @@
 //! prints errors once. Exit status: 0 on success, 1 when a statement fails,
 //! 2 on usage errors.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,10 +11,25 @@ use clap::Parser;
 use lathe::{Engine, Error, OutputFormat, render, split_statements};
 
 mod cli;
+mod shell;
 
 use cli::{Cli, Command, Settings};
 
 fn main() -> ExitCode {
+    // An internal panic is one line on stderr and a non-zero exit, not a dump.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        let place = info
+            .location()
+            .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal error: {message}{place}");
+    }));
     let cli = Cli::parse();
     let settings = match cli.settings() {
         Ok(s) => s,
@@ -66,7 +81,7 @@ async fn run(cli: Cli, settings: Settings) -> ExitCode {
         }
     };
     let Some(scripts) = scripts else {
-        return shell(&engine, settings.format).await;
+        return shell::run(engine, settings.format, settings.queries_dir.clone()).await;
     };
 
     let mut sink = match Sink::open(&settings) {
@@ -296,47 +311,5 @@ impl Sink {
                 Ok(())
             }
         }
-    }
-}
-
-/// A minimal line shell: statements run when a line ends with `;`.
-async fn shell(engine: &Engine, format: OutputFormat) -> ExitCode {
-    let stdin = std::io::stdin();
-    let mut buffer = String::new();
-    eprintln!(
-        "lathe {} — Athena SQL on {}. End statements with ;  \\q quits.",
-        env!("CARGO_PKG_VERSION"),
-        engine.database()
-    );
-    loop {
-        eprint!(
-            "{}",
-            if buffer.is_empty() {
-                "lathe> "
-            } else {
-                "  ...> "
-            }
-        );
-        let mut line = String::new();
-        match stdin.lock().read_line(&mut line) {
-            Ok(0) | Err(_) => return ExitCode::SUCCESS,
-            Ok(_) => {}
-        }
-        if buffer.is_empty() && matches!(line.trim(), "\\q" | "quit" | "exit") {
-            return ExitCode::SUCCESS;
-        }
-        buffer.push_str(&line);
-        if !buffer.trim_end().ends_with(';') {
-            continue;
-        }
-        for statement in split_statements(&buffer) {
-            let started = std::time::Instant::now();
-            let mut out = std::io::stdout().lock();
-            match execute(engine, &statement, format, &mut out).await {
-                Ok(rows) => eprintln!("{rows} rows in {:.3} s", started.elapsed().as_secs_f64()),
-                Err(e) => eprintln!("error: {}", message(&e)),
-            }
-        }
-        buffer.clear();
     }
 }

@@ -13,6 +13,8 @@ use object_store::path::Path as ObjectPath;
 
 use crate::error::{Error, Result};
 
+pub(crate) mod counting;
+
 /// One `FROM=TO` rewrite rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocationMapping {

@@ -204,6 +204,11 @@ impl Catalog for LocalCatalog {
         Ok(def)
     }
 
+    fn refresh(&self) {
+        lock(&self.tables).clear();
+        lock(&self.partitions).clear();
+    }
+
     async fn partitions(&self, table: &TableDef) -> Result<Partitions> {
         let key = (table.database.clone(), table.name.clone());
         if let Some(p) = lock(&self.partitions).get(&key) {

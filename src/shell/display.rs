@@ -1,0 +1,141 @@
+//! Results on a terminal: a table that fits the width (long cells cut with
+//! an ellipsis, NULL distinct from the empty string, at most `maxrows`
+//! rows), or the expanded one-field-per-line layout. Pure: returns text.
+
+use comfy_table::{ContentArrangement, Table};
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use lathe::render::batch_text;
+
+/// How NULL shows, distinct from an empty string (which shows as nothing).
+pub(crate) const NULL: &str = "NULL";
+
+/// Renders rows as a table of at most `width` columns of text.
+pub(crate) fn table(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    width: usize,
+) -> lathe::Result<String> {
+    let mut table = Table::new();
+    table.load_preset("||--+-++|    ++++++");
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_width(width.clamp(20, u16::MAX as usize) as u16);
+    let columns = schema.fields().len().max(1);
+    // A cell may take its share of the width, but never less than 12 characters.
+    let limit = (width / columns).max(12);
+    table.set_header(schema.fields().iter().map(|f| f.name().clone()));
+    for batch in batches {
+        for row in batch_text(batch)? {
+            table.add_row(row.into_iter().map(|v| match v {
+                None => NULL.to_string(),
+                Some(s) => cut(&s, limit),
+            }));
+        }
+    }
+    Ok(table.to_string())
+}
+
+/// One field per line, one block per row (`\x`).
+pub(crate) fn expanded(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    width: usize,
+) -> lathe::Result<String> {
+    let name_width = schema
+        .fields()
+        .iter()
+        .map(|f| f.name().chars().count())
+        .max()
+        .unwrap_or(0);
+    let value_limit = width.saturating_sub(name_width + 3).max(12);
+    let mut out = String::new();
+    let mut n = 0;
+    for batch in batches {
+        for row in batch_text(batch)? {
+            n += 1;
+            out.push_str(&format!(
+                "-[ RECORD {n} ]{}\n",
+                "-".repeat(name_width.saturating_sub(8))
+            ));
+            for (field, value) in schema.fields().iter().zip(row) {
+                let value = value.map_or(NULL.to_string(), |v| cut(&v, value_limit));
+                out.push_str(&format!("{:<name_width$} | {value}\n", field.name()));
+            }
+        }
+    }
+    if n == 0 {
+        out.push_str("(no rows)\n");
+    }
+    Ok(out)
+}
+
+/// Cuts text to `limit` characters (newlines shown as ⏎), ending in `…` when cut.
+pub(crate) fn cut(text: &str, limit: usize) -> String {
+    let one_line = text.replace('\n', "⏎");
+    if one_line.chars().count() <= limit {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(limit.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Bytes as a short human-readable size.
+pub(crate) fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{ArrayRef, StringArray};
+
+    fn batch() -> RecordBatch {
+        RecordBatch::try_from_iter(vec![(
+            "note",
+            Arc::new(StringArray::from(vec![
+                Some(""),
+                None,
+                Some("a very long value that will not fit"),
+            ])) as ArrayRef,
+        )])
+        .unwrap()
+    }
+
+    #[test]
+    fn null_is_distinct_and_long_cells_are_cut() {
+        let b = batch();
+        let text = table(&b.schema(), &[b.clone()], 20).unwrap();
+        assert_eq!(
+            text,
+            "+--------------+\n| note         |\n+--------------+\n|              |\n| NULL         |\n| a very long… |\n+--------------+"
+        );
+        let text = expanded(&b.schema(), &[b], 30).unwrap();
+        assert!(
+            text.starts_with("-[ RECORD 1 ]\nnote | \n-[ RECORD 2 ]\nnote | NULL\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn sizes_and_cuts() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_234_567), "1.2 MB");
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "ab…");
+        assert_eq!(cut("a\nb", 5), "a⏎b");
+    }
+}

@@ -1,0 +1,157 @@
+//! An object store wrapper that counts what queries read.
+//!
+//! Every `get` is counted by the byte range it returns (compressed bytes, and
+//! for Parquet only the footers and column chunks fetched), which is how
+//! Athena counts "data scanned". The shell's progress line and the per-query
+//! statistics read the counters; `reset` starts a new query.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use object_store::path::Path;
+use object_store::{
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, Result,
+};
+
+/// What has been read since the last reset.
+#[derive(Debug, Default)]
+pub struct ScanCounters {
+    bytes: AtomicU64,
+    requests: AtomicU64,
+    files: Mutex<HashSet<Path>>,
+}
+
+/// A snapshot of [`ScanCounters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Bytes fetched from storage.
+    pub bytes: u64,
+    /// Distinct objects read.
+    pub files: u64,
+    /// Read requests made.
+    pub requests: u64,
+}
+
+impl ScanCounters {
+    /// The counts so far.
+    pub fn snapshot(&self) -> ScanStats {
+        ScanStats {
+            bytes: self.bytes.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            files: self.files.lock().map_or(0, |f| f.len() as u64),
+        }
+    }
+
+    /// Zeroes the counters (at the start of a query).
+    pub fn reset(&self) {
+        self.bytes.store(0, Ordering::Relaxed);
+        self.requests.store(0, Ordering::Relaxed);
+        if let Ok(mut files) = self.files.lock() {
+            files.clear();
+        }
+    }
+
+    fn record(&self, location: &Path, bytes: u64) {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut files) = self.files.lock() {
+            if !files.contains(location) {
+                files.insert(location.clone());
+            }
+        }
+    }
+}
+
+/// Wraps a store and counts the bytes its reads return.
+#[derive(Debug)]
+pub(crate) struct CountingStore {
+    inner: Arc<dyn ObjectStore>,
+    counters: Arc<ScanCounters>,
+}
+
+impl CountingStore {
+    pub(crate) fn new(inner: Arc<dyn ObjectStore>, counters: Arc<ScanCounters>) -> Self {
+        Self { inner, counters }
+    }
+}
+
+impl fmt::Display for CountingStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Counting({})", self.inner)
+    }
+}
+
+#[async_trait]
+impl ObjectStore for CountingStore {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> Result<PutResult> {
+        self.inner.put_opts(location, payload, opts).await
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> Result<Box<dyn MultipartUpload>> {
+        self.inner.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+        let head = options.head;
+        let result = self.inner.get_opts(location, options).await?;
+        if !head {
+            self.counters
+                .record(location, result.range.end - result.range.start);
+        }
+        Ok(result)
+    }
+
+    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+        let result = self.inner.get_ranges(location, ranges).await?;
+        let bytes: u64 = result.iter().map(|b| b.len() as u64).sum();
+        self.counters.record(location, bytes);
+        Ok(result)
+    }
+
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, Result<Path>>,
+    ) -> BoxStream<'static, Result<Path>> {
+        self.inner.delete_stream(locations)
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        self.inner.list(prefix)
+    }
+
+    fn list_with_offset(
+        &self,
+        prefix: Option<&Path>,
+        offset: &Path,
+    ) -> BoxStream<'static, Result<ObjectMeta>> {
+        self.inner.list_with_offset(prefix, offset)
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
+        self.inner.list_with_delimiter(prefix).await
+    }
+
+    async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> Result<()> {
+        self.inner.copy_opts(from, to, options).await
+    }
+
+    async fn rename_opts(&self, from: &Path, to: &Path, options: RenameOptions) -> Result<()> {
+        self.inner.rename_opts(from, to, options).await
+    }
+}
