@@ -1,7 +1,8 @@
 //! A Glue table as a DataFusion [`TableProvider`].
 //!
-//! `scan` resolves the table's partitions (registered in the catalog, or
-//! discovered from Hive-style `key=value/` folders), prunes them with the
+//! `scan` resolves the table's partitions (projected from table properties,
+//! registered in the catalog, or discovered from Hive-style `key=value/`
+//! folders), prunes them with the
 //! query's predicates on partition keys *before any data file is listed*,
 //! lists the files of the surviving partitions only, and hands DataFusion a
 //! standard `DataSourceExec` (Parquet, or JSON through [`crate::json`]).
@@ -35,6 +36,7 @@ use crate::storage::{LocationMap, ResolvedLocation, resolve};
 
 mod case_insensitive;
 mod partitions;
+mod projection;
 
 pub(crate) use partitions::ScanPartition;
 
@@ -79,6 +81,19 @@ impl GlueTableProvider {
                 values: Vec::new(),
                 format: self.def.format,
             }]);
+        }
+        // Projection first (computed, never listed), then registered
+        // partitions, then discovery.
+        let now = state
+            .execution_props()
+            .query_execution_start_time
+            .unwrap_or_else(chrono::Utc::now);
+        if let Some(projection) = projection::Projection::from_table(&self.def, now)? {
+            let projected = projection.partitions(filters, |values| {
+                self.def.default_partition_location(values)
+            })?;
+            let candidates = partitions::projected(projected, &self.def, &self.map)?;
+            return partitions::prune(state, &self.def, candidates, filters);
         }
         let candidates = match self.catalog.partitions(&self.def).await? {
             Some(registered) => partitions::registered(&registered, &self.map)?,

@@ -1,6 +1,6 @@
 //! Partitions of a table: where they come from and which ones a query needs.
 //!
-//! Candidates come from the catalog (registered partitions) or from listing
+//! Candidates come from a projection, from the catalog (registered partitions) or from listing
 //! Hive-style `key=value/` folders (folders only, never data files). Pruning
 //! evaluates the query's predicates on partition keys over a small record
 //! batch of the candidates' typed values — DataFusion's own expression
@@ -22,6 +22,7 @@ use object_store::path::Path as ObjectPath;
 use crate::catalog::{PartitionDef, StorageFormat, TableDef, unescape_partition_value};
 use crate::error::Error;
 use crate::storage::{LocationMap, ResolvedLocation, resolve};
+use crate::table::projection::ProjectedPartition;
 
 /// Hive's name for a NULL partition value.
 const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
@@ -54,6 +55,24 @@ pub(crate) fn registered(partitions: &[PartitionDef], map: &LocationMap) -> Resu
                 values: p.values.clone(),
                 location: resolve(&p.location, map)?,
                 format: p.format,
+            })
+        })
+        .collect()
+}
+
+/// Candidates from a partition projection.
+pub(crate) fn projected(
+    partitions: Vec<ProjectedPartition>,
+    table: &TableDef,
+    map: &LocationMap,
+) -> Result<Vec<Candidate>> {
+    partitions
+        .into_iter()
+        .map(|p| {
+            Ok(Candidate {
+                location: resolve(&p.location, map)?,
+                values: p.values,
+                format: table.format,
             })
         })
         .collect()
