@@ -21,7 +21,7 @@ use object_store::path::Path as ObjectPath;
 
 use crate::catalog::{PartitionDef, StorageFormat, TableDef, unescape_partition_value};
 use crate::error::Error;
-use crate::storage::{LocationMap, ResolvedLocation, resolve};
+use crate::storage::{LocationMap, ResolvedLocation, resolve, resolve_all};
 use crate::table::projection::ProjectedPartition;
 
 /// Hive's name for a NULL partition value.
@@ -66,16 +66,17 @@ pub(crate) fn projected(
     table: &TableDef,
     map: &LocationMap,
 ) -> Result<Vec<Candidate>> {
-    partitions
+    let locations: Vec<String> = partitions.iter().map(|p| p.location.clone()).collect();
+    let resolved = resolve_all(&locations, map)?;
+    Ok(partitions
         .into_iter()
-        .map(|p| {
-            Ok(Candidate {
-                location: resolve(&p.location, map)?,
-                values: p.values,
-                format: table.format,
-            })
+        .zip(resolved)
+        .map(|(p, location)| Candidate {
+            values: p.values,
+            location,
+            format: table.format,
         })
-        .collect()
+        .collect())
 }
 
 /// Candidates from `key=value/` folders under the table's location, one
