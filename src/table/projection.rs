@@ -21,10 +21,9 @@ use crate::catalog::TableDef;
 use crate::error::{Error, Result};
 
 mod domain;
-mod java_date;
 
+use crate::java_date::{DatePattern, Field};
 use domain::Domain;
-use java_date::{DatePattern, Field};
 
 /// The most partitions one query may enumerate after narrowing.
 pub(crate) const MAX_PARTITIONS: u64 = 1_000_000;

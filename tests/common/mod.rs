@@ -280,6 +280,63 @@ pub fn build() -> Fixtures {
         ),
     );
 
+    // fx.dotted: OpenX dots.in.keys (`user.id` names column user_id), next to
+    // the same file read without it.
+    for (name, dots) in [("dotted", "true"), ("undotted", "false")] {
+        write_json(
+            &fx.join(format!("{name}.json")),
+            &table(
+                name,
+                &[
+                    ("user_id", "bigint"),
+                    ("geo", "struct<country_code:string>"),
+                ],
+                "../data/dotted/",
+                OPENX,
+                json!({"dots.in.keys": dots}),
+                &[],
+            ),
+        );
+    }
+    write(
+        &data.join("dotted/part-0.json"),
+        b"{\"User.Id\": 7, \"geo\": {\"country.code\": \"DE\"}}\n{\"user_id\": 8}\n",
+    );
+
+    // fx.hive_ts: Hive SerDe timestamp.formats (a pattern, then epoch millis).
+    write_json(
+        &fx.join("hive_ts.json"),
+        &table(
+            "hive_ts",
+            &[("id", "int"), ("ts", "timestamp")],
+            "../data/hive_ts/",
+            HIVE_JSON,
+            json!({"timestamp.formats": "dd/MM/yyyy HH:mm:ss,millis"}),
+            &[],
+        ),
+    );
+    write(
+        &data.join("hive_ts/part-0.json"),
+        concat!(
+            "{\"id\": 1, \"ts\": \"04/05/2024 18:30:00\"}\n",
+            "{\"id\": 2, \"ts\": 1714557723123}\n",
+            "{\"id\": 3, \"ts\": \"1714557723123\"}\n",
+            "{\"id\": 4, \"ts\": \"2024-05-01 10:02:03.5\"}\n"
+        )
+        .as_bytes(),
+    );
+    write_json(
+        &fx.join("hive_ts_bad.json"),
+        &table(
+            "hive_ts_bad",
+            &[("ts", "timestamp")],
+            "../data/hive_ts/",
+            HIVE_JSON,
+            json!({"timestamp.formats": "yyyy-MM-dd'T'HH:mm:ssZ"}),
+            &[],
+        ),
+    );
+
     projection_fixtures(&fx, &data);
     fixtures
 }

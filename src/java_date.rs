@@ -1,6 +1,7 @@
 //! The subset of Java's `DateTimeFormatter` patterns that date projections
-//! use (`yyyy/MM/dd/HH`, `yyyy-MM-dd`, `yyyyMMdd`, `yyyy-MM-dd HH:mm:ss`):
-//! formatting and strict parsing, written out because chrono's `strftime`
+//! and the Hive SerDe's `timestamp.formats` use (`yyyy/MM/dd/HH`,
+//! `yyyy-MM-dd`, `yyyyMMdd`, `yyyy-MM-dd'T'HH:mm:ss.SSS`): formatting and
+//! strict parsing, written out because chrono's `strftime`
 //! syntax differs and its parser insists on minutes whenever hours appear.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
