@@ -393,6 +393,14 @@ fn projection_fixtures(fx: &Path, data: &Path) {
     );
     // Before the range's start: never a partition.
     write(&hourly.join("2023/12/31/23/a.json"), b"{\"id\": 99}\n");
+    // Registered partitions are ignored while projection is on: this one is
+    // before the range's start.
+    write_json(
+        &fx.join("hourly.partitions.json"),
+        &json!({"Partitions": [
+            {"Values": ["2023/12/31/23"], "StorageDescriptor": {"Location": "../data/hourly/2023/12/31/23/"}}
+        ]}),
+    );
 
     // fx.region_hour: enum × zero-padded integer, Hive's default layout.
     write_json(
