@@ -331,7 +331,7 @@ impl Column {
             Domain::Set(values) => {
                 let mut found: Vec<u64> = values
                     .iter()
-                    .filter_map(|v| self.kind.index_of(&raw(v)))
+                    .filter_map(|v| self.kind.index_of_value(v))
                     .filter(|k| *k < n)
                     .collect();
                 found.sort_unstable();
@@ -397,6 +397,15 @@ impl Kind {
             } => format!("{:0digits$}", min + k as i64 * interval),
             Kind::Date(d) => d.pattern.format(&d.at(k).unwrap_or(d.start)),
             Kind::Injected => String::new(),
+        }
+    }
+
+    /// The index of a literal's value, if the column takes it. Dates and
+    /// timestamps compare as instants, not as their text.
+    fn index_of_value(&self, value: &ScalarValue) -> Option<u64> {
+        match (self, instant(value)) {
+            (Kind::Date(d), Some(t)) => d.index_of(&t),
+            _ => self.index_of(&raw(value)),
         }
     }
 
@@ -594,6 +603,21 @@ fn date_bound(text: &str, pattern: &DatePattern, now: DateTime<Utc>) -> Option<N
         }
     };
     Some(pattern.truncate(&t))
+}
+
+/// A date or timestamp literal as a UTC instant.
+fn instant(value: &ScalarValue) -> Option<NaiveDateTime> {
+    let t = match value {
+        ScalarValue::Date32(Some(days)) => DateTime::from_timestamp(*days as i64 * 86_400, 0)?,
+        ScalarValue::Date64(Some(ms)) | ScalarValue::TimestampMillisecond(Some(ms), _) => {
+            DateTime::from_timestamp_millis(*ms)?
+        }
+        ScalarValue::TimestampSecond(Some(s), _) => DateTime::from_timestamp(*s, 0)?,
+        ScalarValue::TimestampMicrosecond(Some(us), _) => DateTime::from_timestamp_micros(*us)?,
+        ScalarValue::TimestampNanosecond(Some(ns), _) => DateTime::from_timestamp_nanos(*ns),
+        _ => return None,
+    };
+    Some(t.naive_utc())
 }
 
 /// Text of a literal, as it would appear in a location.

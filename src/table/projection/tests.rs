@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::logical_expr::{Expr, col, lit};
 
 use super::*;
@@ -203,6 +203,44 @@ fn date_defaults_and_units() {
         ]
     );
     assert_eq!(values(&p, &[col("d").eq(d("2024-01-08"))]), ["2024-01-08"]);
+    // A timestamp column: literals are instants, values are the format's text.
+    let p = projection(
+        &[("ts", DataType::Timestamp(TimeUnit::Millisecond, None))],
+        &[
+            ("projection.ts.type", "date"),
+            ("projection.ts.format", "yyyy-MM-dd HH:mm:ss"),
+            (
+                "projection.ts.range",
+                "2024-01-01 00:00:00,2024-01-02 00:00:00",
+            ),
+            ("projection.ts.interval", "6"),
+            ("projection.ts.interval.unit", "HOURS"),
+        ],
+    );
+    let ts = |s: &str| {
+        lit(ScalarValue::TimestampMillisecond(
+            Some(
+                chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+                    .unwrap()
+                    .and_utc()
+                    .timestamp_millis(),
+            ),
+            None,
+        ))
+    };
+    assert_eq!(
+        values(&p, &[]).len(),
+        5,
+        "every 6 hours: the format's finest unit"
+    );
+    assert_eq!(
+        values(&p, &[col("ts").eq(ts("2024-01-01 12:00:00"))]),
+        ["2024-01-01 12:00:00"]
+    );
+    assert_eq!(
+        values(&p, &[col("ts").gt(ts("2024-01-01 12:00:00"))]),
+        ["2024-01-01 18:00:00", "2024-01-02 00:00:00"]
+    );
 }
 
 #[test]
