@@ -13,7 +13,8 @@
 //!   `sample/warehouse/master/orders/order_date=YYYY-MM-DD/*.parquet`: Parquet
 //!   copies of the production database; every purchase event has its order;
 //! - `catalog/`: the Glue tables (as `aws glue get-table` prints them) with
-//!   `s3://` locations, and the clickstream's registered partitions;
+//!   `s3://` locations; the clickstream's hours are a Firehose-style date
+//!   projection (`datehour`, `yyyy/MM/dd/HH`, from the first hour to `NOW`);
 //! - `lathe.toml`: maps those `s3://` locations to the local copies.
 //!
 //! The same arguments always give byte-identical files.
@@ -189,7 +190,7 @@ fn generate(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let (orders, partitions) =
         write_clickstream(&raw, args, start, customers, &products, &mut rng)?;
     write_orders(&master.join("orders"), &orders)?;
-    write_catalog(&args.out.join("catalog"), &partitions)?;
+    write_catalog(&args.out.join("catalog"), start)?;
     let config = args.out.join("lathe.toml");
     if !config.exists() {
         fs::write(
@@ -628,51 +629,59 @@ fn write_json(path: &Path, value: &Value) -> Result<(), Box<dyn std::error::Erro
     Ok(())
 }
 
-fn write_catalog(catalog: &Path, partitions: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+fn write_catalog(catalog: &Path, start: DateTime<Utc>) -> Result<(), Box<dyn std::error::Error>> {
     let clickstream_location = format!("{RAW_BUCKET}firehose/clickstream/");
-    write_json(
-        &catalog.join("web/clickstream.json"),
-        &glue_table(
-            "web",
-            "clickstream",
-            &[
-                ("event_id", "string"),
-                ("event_time", "timestamp"),
-                ("user_id", "bigint"),
-                ("session_id", "string"),
-                ("event_type", "string"),
-                ("product_id", "bigint"),
-                ("quantity", "int"),
-                ("referrer", "string"),
-                ("page_url", "string"),
-                (
-                    "device",
-                    "struct<os:string,browser:string,is_mobile:boolean>",
-                ),
-                ("tags", "array<string>"),
-                ("utm", "map<string,string>"),
-            ],
-            &clickstream_location,
-            false,
-            json!([{"Name": "datehour", "Type": "string"}]),
+    let mut clickstream = glue_table(
+        "web",
+        "clickstream",
+        &[
+            ("event_id", "string"),
+            ("event_time", "timestamp"),
+            ("user_id", "bigint"),
+            ("session_id", "string"),
+            ("event_type", "string"),
+            ("product_id", "bigint"),
+            ("quantity", "int"),
+            ("referrer", "string"),
+            ("page_url", "string"),
+            (
+                "device",
+                "struct<os:string,browser:string,is_mobile:boolean>",
+            ),
+            ("tags", "array<string>"),
+            ("utm", "map<string,string>"),
+        ],
+        &clickstream_location,
+        false,
+        json!([{"Name": "datehour", "Type": "string"}]),
+    );
+    // Firehose's hours, declared as Athena users do: a date projection, so
+    // no partition is ever registered (ATHENA.md §8).
+    let first_hour = start.format("%Y/%m/%d/%H");
+    let projection = [
+        ("projection.enabled", "true".to_string()),
+        ("projection.datehour.type", "date".to_string()),
+        ("projection.datehour.format", "yyyy/MM/dd/HH".to_string()),
+        ("projection.datehour.range", format!("{first_hour},NOW")),
+        ("projection.datehour.interval", "1".to_string()),
+        ("projection.datehour.interval.unit", "HOURS".to_string()),
+        (
+            "storage.location.template",
+            format!("{clickstream_location}${{datehour}}/"),
         ),
-    )?;
-    let registered: Vec<Value> = partitions
-        .iter()
-        .map(|p| {
-            json!({
-                "Values": [p],
-                "DatabaseName": "web",
-                "TableName": "clickstream",
-                "CreationTime": "2024-05-01T00:05:00+00:00",
-                "StorageDescriptor": {"Location": format!("{clickstream_location}{p}/")}
-            })
-        })
-        .collect();
-    write_json(
-        &catalog.join("web/clickstream.partitions.json"),
-        &json!({"Partitions": registered}),
-    )?;
+    ];
+    let params = clickstream["Table"]["Parameters"]
+        .as_object_mut()
+        .ok_or("table parameters are an object")?;
+    for (key, value) in projection {
+        params.insert(key.to_string(), Value::String(value));
+    }
+    write_json(&catalog.join("web/clickstream.json"), &clickstream)?;
+    // Left by earlier versions of this generator; projection replaces it.
+    let stale = catalog.join("web/clickstream.partitions.json");
+    if stale.exists() {
+        fs::remove_file(stale)?;
+    }
 
     let master = format!("{WAREHOUSE_BUCKET}master/");
     write_json(

@@ -6,8 +6,10 @@ returns the same header and the same rows, in the same order, as DuckDB running
 the same SQL text over tables that this script rebuilds independently from the
 same bundled sample files, read the way Athena would read them:
 
-  web.clickstream  gzipped NDJSON of the partitions in
-                   catalog/web/clickstream.partitions.json; JSON keys matched to
+  web.clickstream  gzipped NDJSON of the hours of the table's date projection
+                   (projection.datehour.*, storage.location.template; hours
+                   from the range start to now, UTC, whose folder exists);
+                   JSON keys matched to
                    the catalog's lower-case columns case-insensitively (nested
                    struct fields too), event_time read from key "eventTime" (the
                    SerDe's mapping.event_time), missing keys NULL, and
@@ -53,6 +55,23 @@ def glue(db, table):
     return json.loads(Path(f"catalog/{db}/{table}.json").read_text())["Table"]
 
 
+def projected_hours(table):
+    """(datehour, location) of every hour of the clickstream's date projection,
+    which this script reads only in the shape the sample declares it."""
+    params = table["Parameters"]
+    assert params["projection.enabled"] == "true"
+    assert params["projection.datehour.format"] == "yyyy/MM/dd/HH"
+    assert (params["projection.datehour.interval"], params["projection.datehour.interval.unit"]) == ("1", "HOURS")
+    first, last = params["projection.datehour.range"].split(",")
+    assert last == "NOW"
+    hour = datetime.datetime.strptime(first, "%Y/%m/%d/%H")
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    while hour <= now:
+        value = hour.strftime("%Y/%m/%d/%H")
+        yield value, params["storage.location.template"].replace("${datehour}", value)
+        hour += datetime.timedelta(hours=1)
+
+
 def duck_type(hive):
     hive = hive.lower()
     if hive.startswith(("string", "varchar", "char")):
@@ -74,11 +93,10 @@ def build(con):
         con.execute(f"CREATE VIEW master.{name} AS SELECT {select} FROM "
                     f"read_parquet('{files}', hive_partitioning = {bool(t['PartitionKeys'])})")
 
-    # web.clickstream: the files of each registered partition, with its value.
-    parts = json.loads(Path("catalog/web/clickstream.partitions.json").read_text())["Partitions"]
+    # web.clickstream: the files of each projected hour, with its value.
     con.execute("CREATE TABLE oracle.files (filename VARCHAR, datehour VARCHAR)")
-    rows = [(f, p["Values"][0]) for p in parts
-            for f in sorted(glob.glob(local(p["StorageDescriptor"]["Location"]) + "*"))
+    rows = [(f, value) for value, location in projected_hours(glue("web", "clickstream"))
+            for f in sorted(glob.glob(local(location) + "*"))
             if os.path.isfile(f) and not os.path.basename(f).startswith(("_", "."))]
     con.executemany("INSERT INTO oracle.files VALUES (?, ?)", rows)
     file_list = ", ".join(f"'{f}'" for f, _ in rows)

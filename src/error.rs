@@ -120,6 +120,54 @@ pub enum Error {
         data_type: String,
     },
 
+    /// A partition projection property is missing or invalid.
+    #[error("table {table}: projection property {property} = {value:?} {reason}")]
+    InvalidProjection {
+        /// `db.table`.
+        table: String,
+        /// The table parameter, e.g. `projection.datehour.range`.
+        property: String,
+        /// Its value as written (empty when missing).
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Projection is enabled but a partition column has no projection type.
+    #[error(
+        "table {table}: partition column {column} has no projection configured; set projection.{column}.type (enum, integer, date or injected) or turn projection.enabled off"
+    )]
+    MissingProjection {
+        /// `db.table`.
+        table: String,
+        /// The partition column.
+        column: String,
+    },
+
+    /// An injected projected column is not pinned by equality in the query (Athena's words).
+    #[error(
+        "For the injected projected partition column {column}, the WHERE clause must contain only static equality conditions, and at least one such condition must be present."
+    )]
+    InjectedWithoutEquality {
+        /// The partition column.
+        column: String,
+    },
+
+    /// A projection would enumerate too many partitions even after narrowing.
+    #[error(
+        "table {table}: the query would read {partitions} projected partitions (more than {limit}); add a WHERE condition on {columns}"
+    )]
+    ProjectionTooLarge {
+        /// `db.table`.
+        table: String,
+        /// How many partitions (at least).
+        partitions: u128,
+        /// The limit.
+        limit: u64,
+        /// The projected columns, comma-separated.
+        columns: String,
+    },
+
     /// A line of a JSON data file could not be decoded.
     #[error("{file}, line {line}: {reason}")]
     MalformedJson {

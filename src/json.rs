@@ -27,6 +27,7 @@ use object_store::{ObjectStore, ObjectStoreExt};
 
 use crate::catalog::{JsonSerde, TableDef};
 use crate::error::Error;
+use crate::java_date::DatePattern;
 
 mod convert;
 mod decoder;
@@ -43,6 +44,11 @@ pub struct JsonOptions {
     pub case_insensitive: bool,
     /// `mapping.<col>` = `<json key>`: (column, key) pairs.
     pub mappings: Vec<(String, String)>,
+    /// OpenX `dots.in.keys`: a key's dots read as underscores (`a.b` → `a_b`).
+    pub dots_in_keys: bool,
+    /// Hive `timestamp.formats`: Java date patterns (or `millis`) tried, in
+    /// order, before the default timestamp forms.
+    pub timestamp_formats: Vec<String>,
 }
 
 impl Default for JsonOptions {
@@ -52,6 +58,8 @@ impl Default for JsonOptions {
             ignore_malformed: false,
             case_insensitive: true,
             mappings: Vec::new(),
+            dots_in_keys: false,
+            timestamp_formats: Vec::new(),
         }
     }
 }
@@ -76,12 +84,81 @@ impl JsonOptions {
             .filter_map(|(k, v)| Some((k.strip_prefix("mapping.")?.to_lowercase(), v.clone())))
             .collect();
         mappings.sort();
+        // Each SerDe reads its own properties only, as Hive does.
+        let openx = serde == JsonSerde::OpenX;
+        let timestamp_formats = match params.get("timestamp.formats") {
+            Some(formats) if !openx => split_formats(formats),
+            _ => Vec::new(),
+        };
+        for format in &timestamp_formats {
+            TimestampFormat::parse(format).map_err(|reason| Error::InvalidConfig {
+                source_name: format!("table {}", table.qualified_name()),
+                reason: format!(
+                    "SerDe property timestamp.formats has pattern {format:?}: {reason}"
+                ),
+            })?;
+        }
         Ok(Self {
             serde,
             ignore_malformed: flag("ignore.malformed.json", false)?,
             case_insensitive: flag("case.insensitive", true)?,
             mappings,
+            dots_in_keys: openx && flag("dots.in.keys", false)?,
+            timestamp_formats,
         })
+    }
+}
+
+/// Splits `timestamp.formats` at commas; a comma inside a quoted literal
+/// (`'T'`-style) belongs to the pattern.
+fn split_formats(text: &str) -> Vec<String> {
+    let mut formats = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            ',' if !quoted => formats.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    formats.push(current);
+    formats
+        .into_iter()
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+/// One entry of `timestamp.formats`.
+#[derive(Debug, Clone)]
+pub(crate) enum TimestampFormat {
+    /// `millis`: epoch milliseconds.
+    Millis,
+    /// A Java date pattern, read as UTC.
+    Pattern(DatePattern),
+}
+
+impl TimestampFormat {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        if text.eq_ignore_ascii_case("millis") {
+            Ok(TimestampFormat::Millis)
+        } else {
+            DatePattern::parse(text).map(TimestampFormat::Pattern)
+        }
+    }
+
+    /// Epoch milliseconds of a string in this format.
+    pub(crate) fn millis(&self, text: &str) -> Option<i64> {
+        match self {
+            TimestampFormat::Millis => text.trim().parse().ok(),
+            TimestampFormat::Pattern(p) => {
+                p.parse_value(text).map(|t| t.and_utc().timestamp_millis())
+            }
+        }
     }
 }
 

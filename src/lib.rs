@@ -22,6 +22,7 @@ mod config;
 mod engine;
 mod error;
 mod hive_type;
+mod java_date;
 mod json;
 pub mod render;
 mod script;

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use datafusion::execution::object_store::ObjectStoreUrl;
-use object_store::path::Path as ObjectPath;
+use object_store::path::{Path as ObjectPath, PathPart};
 
 use crate::error::{Error, Result};
 
@@ -147,6 +147,76 @@ pub(crate) fn resolve(location: &str, map: &LocationMap) -> Result<ResolvedLocat
     })
 }
 
+/// Resolves many locations exactly as [`resolve`] does each, resolving their
+/// shared folder once: a projection names thousands of locations under one
+/// prefix, and resolving is the costly part of planning them. A location
+/// whose rest is not plain folder names is resolved on its own.
+pub(crate) fn resolve_all(
+    locations: &[String],
+    map: &LocationMap,
+) -> Result<Vec<ResolvedLocation>> {
+    let shared = shared_folder(locations);
+    // A rule for something under the shared folder maps its locations differently.
+    let uniform = !shared.is_empty()
+        && !map
+            .rules
+            .iter()
+            .any(|r| r.from.len() > shared.len() && r.from.starts_with(shared));
+    let base = if uniform {
+        resolve(shared, map).ok().filter(|b| b.local_dir.is_some())
+    } else {
+        None
+    };
+    let plain = |rest: &str| {
+        rest.split('/').all(|s| {
+            !matches!(s, "." | "..")
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_=.-".contains(&b))
+        }) && !rest.contains("//")
+    };
+    locations
+        .iter()
+        .map(|location| match (&base, &location[shared.len()..]) {
+            (Some(base), rest) if plain(rest) => {
+                let rest = rest.trim_end_matches('/');
+                let mut resolved = base.clone();
+                if !rest.is_empty() {
+                    let dir = base.local_dir.as_ref().map(|d| d.join(rest));
+                    resolved.prefix = base
+                        .prefix
+                        .parts()
+                        .chain(rest.split('/').map(PathPart::from))
+                        .collect();
+                    resolved.display = dir
+                        .as_ref()
+                        .map(|d| d.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    resolved.local_dir = dir;
+                }
+                Ok(resolved)
+            }
+            _ => resolve(location, map),
+        })
+        .collect()
+}
+
+/// The longest prefix, ending in `/`, that all locations share.
+fn shared_folder(locations: &[String]) -> &str {
+    let Some(first) = locations.first() else {
+        return "";
+    };
+    let mut len = first.len();
+    for l in &locations[1..] {
+        len = first
+            .bytes()
+            .zip(l.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    first[..len].rfind('/').map_or("", |i| &first[..=i])
+}
+
 /// Removes `.` and `..` components without touching the disk.
 pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -189,6 +259,43 @@ mod tests {
         assert_eq!(map.apply("s3://prod/t/"), "s3://mirror/copy/t/");
         assert_eq!(map.apply("s3://acme-raw"), "/work/repo/sample/raw/");
         assert_eq!(map.apply("s3://other/t/"), "s3://other/t/");
+    }
+
+    #[test]
+    fn many_locations_resolve_as_each_does() {
+        let map = map();
+        let locations: Vec<String> = [
+            "s3://acme-raw/firehose/clickstream/2024/05/04/18/",
+            "s3://acme-raw/firehose/clickstream/2024/05/04/19/",
+            "s3://acme-raw/firehose/clickstream/region=eu/x.y_z-1/",
+            "s3://acme-raw/firehose/clickstream/a b/%41/",
+            "s3://acme-raw/firehose/clickstream/../special/q/",
+            "s3://acme-raw/firehose/clickstream/",
+        ]
+        .map(String::from)
+        .into();
+        let each: Vec<_> = locations
+            .iter()
+            .map(|l| resolve(l, &map).unwrap())
+            .collect();
+        assert_eq!(resolve_all(&locations, &map).unwrap(), each);
+        assert_eq!(
+            shared_folder(&locations),
+            "s3://acme-raw/firehose/clickstream/"
+        );
+        // A rule under the shared folder: each location on its own.
+        let locations: Vec<String> = [
+            "s3://acme-raw/firehose/special/a/",
+            "s3://acme-raw/firehose/x/",
+        ]
+        .map(String::from)
+        .into();
+        let each: Vec<_> = locations
+            .iter()
+            .map(|l| resolve(l, &map).unwrap())
+            .collect();
+        assert_eq!(resolve_all(&locations, &map).unwrap(), each);
+        assert!(resolve_all(&["s3://other/t/".to_string()], &map).is_err());
     }
 
     #[test]

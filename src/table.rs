@@ -1,11 +1,14 @@
 //! A Glue table as a DataFusion [`TableProvider`].
 //!
-//! `scan` resolves the table's partitions (registered in the catalog, or
-//! discovered from Hive-style `key=value/` folders), prunes them with the
+//! `scan` resolves the table's partitions (projected from table properties,
+//! registered in the catalog, or discovered from Hive-style `key=value/`
+//! folders), prunes them with the
 //! query's predicates on partition keys *before any data file is listed*,
 //! lists the files of the surviving partitions only, and hands DataFusion a
 //! standard `DataSourceExec` (Parquet, or JSON through [`crate::json`]).
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -35,6 +38,7 @@ use crate::storage::{LocationMap, ResolvedLocation, resolve};
 
 mod case_insensitive;
 mod partitions;
+mod projection;
 
 pub(crate) use partitions::ScanPartition;
 
@@ -79,6 +83,19 @@ impl GlueTableProvider {
                 values: Vec::new(),
                 format: self.def.format,
             }]);
+        }
+        // Projection first (computed, never listed), then registered
+        // partitions, then discovery.
+        let now = state
+            .execution_props()
+            .query_execution_start_time
+            .unwrap_or_else(chrono::Utc::now);
+        if let Some(projection) = projection::Projection::from_table(&self.def, now)? {
+            let projected = projection.partitions(filters, |values| {
+                self.def.default_partition_location(values)
+            })?;
+            let candidates = partitions::projected(projected, &self.def, &self.map)?;
+            return partitions::prune(state, &self.def, candidates, filters);
         }
         let candidates = match self.catalog.partitions(&self.def).await? {
             Some(registered) => partitions::registered(&registered, &self.map)?,
@@ -231,7 +248,13 @@ type ListedFile = (StorageFormat, ObjectStoreUrl, PartitionedFile);
 async fn list_files(state: &dyn Session, partitions: &[ScanPartition]) -> Result<Vec<ListedFile>> {
     let runtime = state.runtime_env();
     let mut listings = Vec::with_capacity(partitions.len());
+    let mut folders = HashMap::new();
     for p in partitions {
+        if let Some(dir) = &p.location.local_dir
+            && !folder_exists(dir, &mut folders)
+        {
+            continue;
+        }
         let store = runtime.object_store(&p.location.store)?;
         let p = p.clone();
         listings.push(async move {
@@ -252,6 +275,21 @@ async fn list_files(state: &dyn Session, partitions: &[ScanPartition]) -> Result
         .try_collect()
         .await?;
     Ok(listed.into_iter().flatten().collect())
+}
+
+/// Whether a local folder exists, checking each ancestor once: a projection
+/// over years of hours names thousands of folders under a few missing days,
+/// and one `stat` of a missing day answers for all its hours.
+fn folder_exists(dir: &Path, known: &mut HashMap<PathBuf, bool>) -> bool {
+    if let Some(exists) = known.get(dir) {
+        return *exists;
+    }
+    let exists = dir
+        .parent()
+        .is_none_or(|parent| folder_exists(parent, known))
+        && dir.is_dir();
+    known.insert(dir.to_path_buf(), exists);
+    exists
 }
 
 async fn list_data_files(

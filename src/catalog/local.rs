@@ -21,6 +21,8 @@ use crate::storage::normalize;
 
 const TABLE_SUFFIX: &str = ".json";
 const PARTITIONS_SUFFIX: &str = ".partitions.json";
+/// The table parameter of a partition projection's location template.
+const LOCATION_TEMPLATE: &str = "storage.location.template";
 
 type Partitions = Option<Arc<Vec<PartitionDef>>>;
 
@@ -134,6 +136,10 @@ impl LocalCatalog {
         let mut def =
             parse_table_file(path, &text)?.into_table_def(path, &database.to_lowercase(), name)?;
         def.location = self.resolve_relative(&def.location);
+        // A projection's location template is a location too.
+        if let Some(template) = def.parameters.get_mut(LOCATION_TEMPLATE) {
+            *template = self.resolve_relative(template);
+        }
         Ok(def)
     }
 

@@ -21,11 +21,11 @@ use datafusion::arrow::datatypes::{DataType, FieldRef, Fields, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion_datasource::decoder::Decoder;
 
-use super::JsonOptions;
 use super::convert::{
     epoch_number_to_millis, parse_date_days, parse_decimal, parse_timestamp_millis,
 };
 use super::node::Node;
+use super::{JsonOptions, TimestampFormat};
 use crate::catalog::JsonSerde;
 use crate::error::Error;
 
@@ -39,7 +39,17 @@ pub(crate) struct RowDecoder {
 
 impl RowDecoder {
     pub(crate) fn new(schema: SchemaRef, options: &JsonOptions) -> Self {
-        let mut root = StructState::new(schema.fields().clone(), options.case_insensitive);
+        let rules = Arc::new(Rules {
+            case_insensitive: options.case_insensitive,
+            dots_in_keys: options.dots_in_keys,
+            // Validated when the options were read; a bad one cannot reach here.
+            timestamp_formats: options
+                .timestamp_formats
+                .iter()
+                .filter_map(|f| TimestampFormat::parse(f).ok())
+                .collect(),
+        });
+        let mut root = StructState::new(schema.fields().clone(), &rules);
         for (column, key) in &options.mappings {
             if let Some(i) = root.fields.iter().position(|f| f.name() == column) {
                 root.lookup.retain(|_, v| *v != i);
@@ -91,6 +101,15 @@ impl RowDecoder {
     }
 }
 
+impl Rules {
+    /// Whether `timestamp.formats` says numbers are epoch milliseconds.
+    fn has_millis(&self) -> bool {
+        self.timestamp_formats
+            .iter()
+            .any(|f| matches!(f, TimestampFormat::Millis))
+    }
+}
+
 /// Case folding of keys and field names, when the SerDe is case-insensitive.
 fn fold(name: &str, case_insensitive: bool) -> String {
     if case_insensitive {
@@ -100,12 +119,20 @@ fn fold(name: &str, case_insensitive: bool) -> String {
     }
 }
 
+/// The SerDe rules every level of a row decodes by.
+struct Rules {
+    case_insensitive: bool,
+    dots_in_keys: bool,
+    timestamp_formats: Vec<TimestampFormat>,
+}
+
 struct StructState {
     fields: Fields,
     children: Vec<Builder>,
     nulls: NullBufferBuilder,
     lookup: HashMap<String, usize>,
     case_insensitive: bool,
+    dots_in_keys: bool,
     /// Per object: index of the entry that feeds each field (reused buffer).
     slots: Vec<usize>,
     key_buf: String,
@@ -114,7 +141,8 @@ struct StructState {
 const NO_ENTRY: usize = usize::MAX;
 
 impl StructState {
-    fn new(fields: Fields, case_insensitive: bool) -> Self {
+    fn new(fields: Fields, rules: &Arc<Rules>) -> Self {
+        let case_insensitive = rules.case_insensitive;
         let lookup = fields
             .iter()
             .enumerate()
@@ -122,7 +150,7 @@ impl StructState {
             .collect();
         let children = fields
             .iter()
-            .map(|f| Builder::new(f.data_type(), case_insensitive))
+            .map(|f| Builder::new(f.data_type(), rules))
             .collect();
         Self {
             slots: vec![NO_ENTRY; fields.len()],
@@ -131,11 +159,22 @@ impl StructState {
             nulls: NullBufferBuilder::new(0),
             lookup,
             case_insensitive,
+            dots_in_keys: rules.dots_in_keys,
             key_buf: String::new(),
         }
     }
 
     fn field_index(&mut self, key: &str) -> Option<usize> {
+        if self.dots_in_keys && key.contains('.') {
+            // OpenX `dots.in.keys`: `a.b` names column `a_b`.
+            self.key_buf.clear();
+            self.key_buf
+                .extend(key.chars().map(|c| if c == '.' { '_' } else { c }));
+            if self.case_insensitive {
+                self.key_buf = self.key_buf.to_lowercase();
+            }
+            return self.lookup.get(&self.key_buf).copied();
+        }
         if self.case_insensitive && key.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
             self.key_buf.clear();
             self.key_buf
@@ -215,14 +254,14 @@ enum Builder {
     Utf8(StringBuilder),
     Binary(BinaryBuilder),
     Date32(Date32Builder),
-    Timestamp(TimestampMillisecondBuilder),
+    Timestamp(TimestampMillisecondBuilder, Arc<Rules>),
     List(Box<ListState>),
     Map(Box<MapState>),
     Struct(Box<StructState>),
 }
 
 impl Builder {
-    fn new(data_type: &DataType, case_insensitive: bool) -> Self {
+    fn new(data_type: &DataType, rules: &Arc<Rules>) -> Self {
         match data_type {
             DataType::Boolean => Builder::Boolean(BooleanBuilder::new()),
             DataType::Int8 => Builder::Int8(Int8Builder::new()),
@@ -238,12 +277,14 @@ impl Builder {
             ),
             DataType::Binary => Builder::Binary(BinaryBuilder::new()),
             DataType::Date32 => Builder::Date32(Date32Builder::new()),
-            DataType::Timestamp(_, _) => Builder::Timestamp(TimestampMillisecondBuilder::new()),
+            DataType::Timestamp(_, _) => {
+                Builder::Timestamp(TimestampMillisecondBuilder::new(), Arc::clone(rules))
+            }
             DataType::List(field) => Builder::List(Box::new(ListState {
                 field: Arc::clone(field),
                 offsets: vec![0],
                 nulls: NullBufferBuilder::new(0),
-                child: Builder::new(field.data_type(), case_insensitive),
+                child: Builder::new(field.data_type(), rules),
             })),
             DataType::Map(entries, _) => {
                 let DataType::Struct(kv) = entries.data_type() else {
@@ -253,12 +294,12 @@ impl Builder {
                     entries: Arc::clone(entries),
                     offsets: vec![0],
                     nulls: NullBufferBuilder::new(0),
-                    keys: Builder::new(kv[0].data_type(), case_insensitive),
-                    values: Builder::new(kv[1].data_type(), case_insensitive),
+                    keys: Builder::new(kv[0].data_type(), rules),
+                    values: Builder::new(kv[1].data_type(), rules),
                 }))
             }
             DataType::Struct(fields) => {
-                Builder::Struct(Box::new(StructState::new(fields.clone(), case_insensitive)))
+                Builder::Struct(Box::new(StructState::new(fields.clone(), rules)))
             }
             // Every Hive type maps to one of the above; strings are the fallback.
             _ => Builder::Utf8(StringBuilder::new()),
@@ -278,7 +319,7 @@ impl Builder {
             Builder::Utf8(b) => b.append_null(),
             Builder::Binary(b) => b.append_null(),
             Builder::Date32(b) => b.append_null(),
-            Builder::Timestamp(b) => b.append_null(),
+            Builder::Timestamp(b, _) => b.append_null(),
             Builder::List(l) => {
                 l.offsets.push(*l.offsets.last().unwrap_or(&0));
                 l.nulls.append_null();
@@ -354,10 +395,16 @@ impl Builder {
                 _ => false,
             },
             Builder::Date32(b) => push(b, as_str(value).and_then(parse_date_days)),
-            Builder::Timestamp(b) => push(
+            Builder::Timestamp(b, rules) => push(
                 b,
                 match value {
-                    Node::Str(s) => parse_timestamp_millis(s),
+                    // Hive `timestamp.formats` first, then the default forms.
+                    Node::Str(s) => rules
+                        .timestamp_formats
+                        .iter()
+                        .find_map(|f| f.millis(s))
+                        .or_else(|| parse_timestamp_millis(s)),
+                    Node::Int(i) if rules.has_millis() => Some(*i),
                     Node::Int(i) => epoch_number_to_millis(*i as f64),
                     Node::UInt(u) => epoch_number_to_millis(*u as f64),
                     Node::Float(f) => epoch_number_to_millis(*f),
@@ -431,7 +478,7 @@ impl Builder {
             Builder::Utf8(b) => Arc::new(b.finish()),
             Builder::Binary(b) => Arc::new(b.finish()),
             Builder::Date32(b) => Arc::new(b.finish()),
-            Builder::Timestamp(b) => Arc::new(b.finish()),
+            Builder::Timestamp(b, _) => Arc::new(b.finish()),
             Builder::List(l) => {
                 let offsets = std::mem::replace(&mut l.offsets, vec![0]);
                 Arc::new(ListArray::try_new(
@@ -760,6 +807,46 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn dots_in_keys_and_timestamp_formats() {
+        let s = schema(&[("a_b", "string"), ("c", "struct<d_e:int>")]);
+        let text = "{\"A.b\": \"x\", \"c\": {\"d.e\": 5}}\n";
+        let dots = JsonOptions {
+            dots_in_keys: true,
+            ..JsonOptions::default()
+        };
+        let out = decode(Arc::clone(&s), &dots, text).unwrap();
+        assert!(out.contains("| x   | {d_e: 5} |"), "{out}");
+        let out = decode(s, &JsonOptions::default(), text).unwrap();
+        assert!(out.contains("|     | {d_e: } |"), "{out}");
+
+        let s = schema(&[("ts", "timestamp")]);
+        let hive = JsonOptions {
+            serde: JsonSerde::Hive,
+            timestamp_formats: vec!["dd/MM/yyyy HH:mm".into(), "millis".into()],
+            ..JsonOptions::default()
+        };
+        let text = "{\"ts\": \"04/05/2024 18:30\"}\n{\"ts\": 1714557723123}\n\
+                    {\"ts\": \"1714557723123\"}\n{\"ts\": \"2024-05-01 10:02:03\"}\n";
+        let out = decode(Arc::clone(&s), &hive, text).unwrap();
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.contains("2024-05"))
+                .map(str::trim)
+                .collect::<Vec<_>>(),
+            [
+                "| 2024-05-04T18:30:00     |",
+                "| 2024-05-01T10:02:03.123 |",
+                "| 2024-05-01T10:02:03.123 |",
+                "| 2024-05-01T10:02:03     |"
+            ]
+        );
+        let err = decode(s, &hive, "{\"ts\": \"May 4\"}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not fit"), "{err}");
     }
 
     #[test]

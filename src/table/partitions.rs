@@ -1,6 +1,6 @@
 //! Partitions of a table: where they come from and which ones a query needs.
 //!
-//! Candidates come from the catalog (registered partitions) or from listing
+//! Candidates come from a projection, from the catalog (registered partitions) or from listing
 //! Hive-style `key=value/` folders (folders only, never data files). Pruning
 //! evaluates the query's predicates on partition keys over a small record
 //! batch of the candidates' typed values — DataFusion's own expression
@@ -21,7 +21,8 @@ use object_store::path::Path as ObjectPath;
 
 use crate::catalog::{PartitionDef, StorageFormat, TableDef, unescape_partition_value};
 use crate::error::Error;
-use crate::storage::{LocationMap, ResolvedLocation, resolve};
+use crate::storage::{LocationMap, ResolvedLocation, resolve, resolve_all};
+use crate::table::projection::ProjectedPartition;
 
 /// Hive's name for a NULL partition value.
 const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
@@ -57,6 +58,25 @@ pub(crate) fn registered(partitions: &[PartitionDef], map: &LocationMap) -> Resu
             })
         })
         .collect()
+}
+
+/// Candidates from a partition projection.
+pub(crate) fn projected(
+    partitions: Vec<ProjectedPartition>,
+    table: &TableDef,
+    map: &LocationMap,
+) -> Result<Vec<Candidate>> {
+    let locations: Vec<String> = partitions.iter().map(|p| p.location.clone()).collect();
+    let resolved = resolve_all(&locations, map)?;
+    Ok(partitions
+        .into_iter()
+        .zip(resolved)
+        .map(|(p, location)| Candidate {
+            values: p.values,
+            location,
+            format: table.format,
+        })
+        .collect())
 }
 
 /// Candidates from `key=value/` folders under the table's location, one

@@ -1,6 +1,6 @@
 //! Test fixtures, made by code: a catalog folder with small tables that
 //! exercise the edge cases (mixed-case keys, gzip, hidden files, malformed
-//! lines, missing columns, registered and discovered partitions), next to a
+//! lines, missing columns, registered, discovered and projected partitions), next to a
 //! copy of the bundled sample catalog.
 
 #![allow(dead_code, unreachable_pub)]
@@ -280,7 +280,279 @@ pub fn build() -> Fixtures {
         ),
     );
 
+    // fx.dotted: OpenX dots.in.keys (`user.id` names column user_id), next to
+    // the same file read without it.
+    for (name, dots) in [("dotted", "true"), ("undotted", "false")] {
+        write_json(
+            &fx.join(format!("{name}.json")),
+            &table(
+                name,
+                &[
+                    ("user_id", "bigint"),
+                    ("geo", "struct<country_code:string>"),
+                ],
+                "../data/dotted/",
+                OPENX,
+                json!({"dots.in.keys": dots}),
+                &[],
+            ),
+        );
+    }
+    write(
+        &data.join("dotted/part-0.json"),
+        b"{\"User.Id\": 7, \"geo\": {\"country.code\": \"DE\"}}\n{\"user_id\": 8}\n",
+    );
+
+    // fx.hive_ts: Hive SerDe timestamp.formats (a pattern, then epoch millis).
+    write_json(
+        &fx.join("hive_ts.json"),
+        &table(
+            "hive_ts",
+            &[("id", "int"), ("ts", "timestamp")],
+            "../data/hive_ts/",
+            HIVE_JSON,
+            json!({"timestamp.formats": "dd/MM/yyyy HH:mm:ss,millis"}),
+            &[],
+        ),
+    );
+    write(
+        &data.join("hive_ts/part-0.json"),
+        concat!(
+            "{\"id\": 1, \"ts\": \"04/05/2024 18:30:00\"}\n",
+            "{\"id\": 2, \"ts\": 1714557723123}\n",
+            "{\"id\": 3, \"ts\": \"1714557723123\"}\n",
+            "{\"id\": 4, \"ts\": \"2024-05-01 10:02:03.5\"}\n"
+        )
+        .as_bytes(),
+    );
+    write_json(
+        &fx.join("hive_ts_bad.json"),
+        &table(
+            "hive_ts_bad",
+            &[("ts", "timestamp")],
+            "../data/hive_ts/",
+            HIVE_JSON,
+            json!({"timestamp.formats": "yyyy-MM-dd'T'HH:mm:ssZ"}),
+            &[],
+        ),
+    );
+
+    projection_fixtures(&fx, &data);
     fixtures
+}
+
+/// `t` with table parameters added (for partition projection).
+fn with_parameters(mut t: Value, parameters: &[(&str, &str)]) -> Value {
+    let params = t["Table"]["Parameters"].as_object_mut().unwrap();
+    for (k, v) in parameters {
+        params.insert(k.to_string(), json!(v));
+    }
+    t
+}
+
+/// Tables whose partitions are projected (ATHENA.md §3). Each has data in a
+/// projected location, data outside its range (never read), and some a
+/// malformed file in a projected partition that narrowed queries must not read.
+fn projection_fixtures(fx: &Path, data: &Path) {
+    // fx.hourly: Firehose's layout, a date projection up to NOW.
+    write_json(
+        &fx.join("hourly.json"),
+        &with_parameters(
+            table(
+                "hourly",
+                &[("id", "bigint")],
+                "../data/hourly/",
+                OPENX,
+                json!({}),
+                &[("datehour", "string")],
+            ),
+            &[
+                ("projection.enabled", "true"),
+                ("projection.datehour.type", "date"),
+                ("projection.datehour.format", "yyyy/MM/dd/HH"),
+                ("projection.datehour.range", "2024/01/01/00,NOW"),
+                ("projection.datehour.interval", "1"),
+                ("projection.datehour.interval.unit", "HOURS"),
+                ("storage.location.template", "../data/hourly/${datehour}/"),
+            ],
+        ),
+    );
+    let hourly = data.join("hourly");
+    write(
+        &hourly.join("2024/01/01/00/a.json.gz"),
+        &gzip("{\"id\": 1}\n{\"id\": 2}\n"),
+    );
+    write(&hourly.join("2024/01/01/05/a.json"), b"{\"id\": 3}\n");
+    write(
+        &hourly.join("2024/03/10/12/a.json"),
+        b"{\"id\": 4}\n{\"id\": 5}\n{\"id\": 6}\n",
+    );
+    write(
+        &hourly.join("2024/06/01/00/bad.json"),
+        b"{\"id\": 7}\n{\"id\": \n",
+    );
+    // Before the range's start: never a partition.
+    write(&hourly.join("2023/12/31/23/a.json"), b"{\"id\": 99}\n");
+    // Registered partitions are ignored while projection is on: this one is
+    // before the range's start.
+    write_json(
+        &fx.join("hourly.partitions.json"),
+        &json!({"Partitions": [
+            {"Values": ["2023/12/31/23"], "StorageDescriptor": {"Location": "../data/hourly/2023/12/31/23/"}}
+        ]}),
+    );
+
+    // fx.region_hour: enum × zero-padded integer, Hive's default layout.
+    write_json(
+        &fx.join("region_hour.json"),
+        &with_parameters(
+            table(
+                "region_hour",
+                &[("id", "bigint")],
+                "../data/region_hour/",
+                OPENX,
+                json!({}),
+                &[("region", "string"), ("hour", "int")],
+            ),
+            &[
+                ("projection.enabled", "true"),
+                ("projection.region.type", "enum"),
+                ("projection.region.values", "eu,us"),
+                ("projection.hour.type", "integer"),
+                ("projection.hour.range", "0,23"),
+                ("projection.hour.digits", "2"),
+            ],
+        ),
+    );
+    let region_hour = data.join("region_hour");
+    write(
+        &region_hour.join("region=eu/hour=03/a.json"),
+        b"{\"id\": 1}\n{\"id\": 2}\n",
+    );
+    write(
+        &region_hour.join("region=us/hour=15/a.json"),
+        b"{\"id\": 3}\n",
+    );
+    write(
+        &region_hour.join("region=us/hour=23/bad.json"),
+        b"{\"id\": \n",
+    );
+    // Not a projected value: a region outside the enum, an hour without padding.
+    write(
+        &region_hour.join("region=ap/hour=03/a.json"),
+        b"{\"id\": 98}\n",
+    );
+    write(
+        &region_hour.join("region=eu/hour=3/a.json"),
+        b"{\"id\": 99}\n",
+    );
+
+    // fx.daily: a DATE column, days every two days, a location template.
+    write_json(
+        &fx.join("daily.json"),
+        &with_parameters(
+            table(
+                "daily",
+                &[("id", "bigint")],
+                "../data/daily/",
+                OPENX,
+                json!({}),
+                &[("dt", "date")],
+            ),
+            &[
+                ("projection.enabled", "true"),
+                ("projection.dt.type", "date"),
+                ("projection.dt.format", "yyyy-MM-dd"),
+                ("projection.dt.range", "2024-01-01,2024-01-09"),
+                ("projection.dt.interval", "2"),
+                ("projection.dt.interval.unit", "DAYS"),
+                ("storage.location.template", "../data/daily/day=${dt}/"),
+            ],
+        ),
+    );
+    let daily = data.join("daily");
+    write(&daily.join("day=2024-01-03/a.json"), b"{\"id\": 1}\n");
+    write(
+        &daily.join("day=2024-01-09/a.json"),
+        b"{\"id\": 2}\n{\"id\": 3}\n",
+    );
+    // Off the interval, and after the range's end: never partitions.
+    write(&daily.join("day=2024-01-02/a.json"), b"{\"id\": 98}\n");
+    write(&daily.join("day=2024-01-11/a.json"), b"{\"id\": 99}\n");
+
+    // fx.injected: the device comes from the query.
+    write_json(
+        &fx.join("injected.json"),
+        &with_parameters(
+            table(
+                "injected",
+                &[("id", "bigint")],
+                "../data/injected/",
+                OPENX,
+                json!({}),
+                &[("device", "string")],
+            ),
+            &[
+                ("projection.enabled", "true"),
+                ("projection.device.type", "injected"),
+                (
+                    "storage.location.template",
+                    "../data/injected/devices/${device}/",
+                ),
+            ],
+        ),
+    );
+    write(
+        &data.join("injected/devices/a1/a.json"),
+        b"{\"id\": 1}\n{\"id\": 2}\n",
+    );
+    write(&data.join("injected/devices/b2/a.json"), b"{\"id\": 3}\n");
+
+    // Misconfigured projections.
+    let misconfigured = |name: &str, keys: &[(&str, &str)], params: &[(&str, &str)]| {
+        let mut all = vec![("projection.enabled", "true")];
+        all.extend_from_slice(params);
+        write_json(
+            &fx.join(format!("{name}.json")),
+            &with_parameters(
+                table(
+                    name,
+                    &[("id", "bigint")],
+                    "../data/events/",
+                    OPENX,
+                    json!({}),
+                    keys,
+                ),
+                &all,
+            ),
+        );
+    };
+    misconfigured(
+        "unconfigured",
+        &[("dt", "string"), ("region", "string")],
+        &[
+            ("projection.dt.type", "enum"),
+            ("projection.dt.values", "2024-01-01"),
+        ],
+    );
+    misconfigured(
+        "bad_range",
+        &[("hour", "int")],
+        &[
+            ("projection.hour.type", "integer"),
+            ("projection.hour.range", "0-23"),
+        ],
+    );
+    misconfigured(
+        "too_many",
+        &[("a", "int"), ("b", "int")],
+        &[
+            ("projection.a.type", "integer"),
+            ("projection.a.range", "1,2000"),
+            ("projection.b.type", "integer"),
+            ("projection.b.range", "1,2000"),
+        ],
+    );
 }
 
 /// The location map of the repository's lathe.toml (for the sample's s3:// locations).
