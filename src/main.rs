@@ -45,7 +45,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(cli, settings))
+    let code = runtime.block_on(run(cli, settings));
+    // A cancelled query may still be winding down on a worker: do not wait for it.
+    runtime.shutdown_background();
+    code
 }
 
 fn usage_error(e: &anyhow::Error) -> ExitCode {
@@ -232,7 +235,7 @@ async fn execute(
     engine: &Engine,
     sql: &str,
     format: OutputFormat,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> anyhow::Result<usize> {
     let frame = engine.sql(sql).await?;
     let stream = frame.execute_stream().await.map_err(Error::from)?;
@@ -290,7 +293,7 @@ impl Sink {
         })
     }
 
-    fn writer(&mut self) -> &mut dyn Write {
+    fn writer(&mut self) -> &mut (dyn Write + Send) {
         match self {
             Sink::Stdout(w) => w,
             Sink::File { writer, .. } => writer,

@@ -73,7 +73,7 @@ impl OutputFormat {
 pub async fn write_stream(
     mut stream: SendableRecordBatchStream,
     format: OutputFormat,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> Result<usize> {
     let schema = stream.schema();
     let mut rows = 0;
@@ -229,7 +229,7 @@ impl JsonLayout for LineDelimited {
 
 async fn write_json<F: JsonLayout>(
     mut stream: SendableRecordBatchStream,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> Result<usize> {
     let mut writer = WriterBuilder::new()
         .with_explicit_nulls(true)

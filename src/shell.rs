@@ -111,7 +111,9 @@ pub(crate) async fn run(engine: Engine, format: OutputFormat, queries_dir: PathB
         env!("CARGO_PKG_VERSION")
     );
     loop {
-        shell.width = editor.dimensions().map_or(100, |(cols, _)| cols.max(20));
+        shell.width = editor
+            .dimensions()
+            .map_or(100, |(cols, _)| usize::from(cols).max(20));
         let prompt = format!("{}> ", shell.engine.database());
         let line = tokio::task::block_in_place(|| editor.readline(&prompt));
         let text = match line {
@@ -165,22 +167,25 @@ impl Shell {
         let engine = Arc::clone(&self.engine);
         let (format, keep) = (self.format, self.max_rows);
         let mut task = tokio::spawn(async move { execute(&engine, &sql, format, keep).await });
-        let ticker = tokio::spawn(progress(Arc::clone(&counters), started));
-        self.interrupted.store(false, Ordering::SeqCst);
-        let interrupted = Arc::clone(&self.interrupted);
+        // Plain threads watch for Ctrl-C and draw progress: a CPU-bound query
+        // can keep every runtime worker busy, and with them tokio's timers.
+        let done = Arc::new(AtomicBool::new(false));
+        let cancel = watch_interrupt(Arc::clone(&self.interrupted), Arc::clone(&done));
+        let ticker = std::thread::spawn({
+            let done = Arc::clone(&done);
+            move || progress(&counters, started, &done)
+        });
         let finished = tokio::select! {
             result = &mut task => Some(result),
-            _ = async move {
-                while !interrupted.load(Ordering::SeqCst) {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            } => {
+            _ = cancel => {
                 // Dropping the task drops the plan's streams, which stops DataFusion's work.
                 task.abort();
                 None
             }
         };
-        ticker.abort();
+        done.store(true, Ordering::SeqCst);
+        let _ = ticker.join();
+        let counters = Arc::clone(self.engine.scan_counters());
         if std::io::stderr().is_terminal() {
             eprint!("\r\x1b[K");
         }
@@ -413,24 +418,50 @@ async fn execute(
     })
 }
 
-/// After a second, shows elapsed time and what has been read, on stderr.
-async fn progress(counters: Arc<lathe::ScanCounters>, started: Instant) {
+/// After a second, shows elapsed time and what has been read, on stderr,
+/// until `done`.
+fn progress(counters: &lathe::ScanCounters, started: Instant, done: &AtomicBool) {
     if !std::io::stderr().is_terminal() {
         return;
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
     let spinner = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    for tick in 0.. {
-        let stats = counters.snapshot();
-        eprint!(
-            "\r\x1b[K{} {:.1} s · {} files · {} read · Ctrl-C cancels",
-            spinner[tick % spinner.len()],
-            started.elapsed().as_secs_f64(),
-            stats.files,
-            display::human_bytes(stats.bytes)
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut tick = 0;
+    while !done.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+        if started.elapsed() < Duration::from_secs(1) {
+            continue;
+        }
+        tick += 1;
+        if tick % 4 == 0 && !done.load(Ordering::SeqCst) {
+            let stats = counters.snapshot();
+            eprint!(
+                "\r\x1b[K{} {:.1} s · {} files · {} read · Ctrl-C cancels",
+                spinner[(tick / 4) % spinner.len()],
+                started.elapsed().as_secs_f64(),
+                stats.files,
+                display::human_bytes(stats.bytes)
+            );
+        }
     }
+}
+
+/// Resolves when Ctrl-C is pressed (the SIGINT flag is set) before `done`.
+fn watch_interrupt(
+    interrupted: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+) -> tokio::sync::oneshot::Receiver<()> {
+    interrupted.store(false, Ordering::SeqCst);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        while !done.load(Ordering::SeqCst) {
+            if interrupted.swap(false, Ordering::SeqCst) {
+                let _ = tx.send(());
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    rx
 }
 
 /// Loads database, table and function names for completion, in the background.

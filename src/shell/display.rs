@@ -21,8 +21,9 @@ pub(crate) fn table(
     table.set_content_arrangement(ContentArrangement::Dynamic);
     table.set_width(width.clamp(20, u16::MAX as usize) as u16);
     let columns = schema.fields().len().max(1);
-    // A cell may take its share of the width, but never less than 12 characters.
-    let limit = (width / columns).max(12);
+    // A cell may take its share of the width less the borders ("| " and " |"),
+    // but never less than 8 characters.
+    let limit = (width.saturating_sub(1 + 3 * columns) / columns).max(8);
     table.set_header(schema.fields().iter().map(|f| f.name().clone()));
     for batch in batches {
         for row in batch_text(batch)? {
@@ -121,7 +122,7 @@ mod tests {
         let text = table(&b.schema(), &[b.clone()], 20).unwrap();
         assert_eq!(
             text,
-            "+--------------+\n| note         |\n+--------------+\n|              |\n| NULL         |\n| a very long… |\n+--------------+"
+            "+------------------+\n| note             |\n+------------------+\n|                  |\n| NULL             |\n| a very long val… |\n+------------------+"
         );
         let text = expanded(&b.schema(), &[b], 30).unwrap();
         assert!(

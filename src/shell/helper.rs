@@ -179,7 +179,7 @@ impl ShellHelper {
             .collect();
         let missing: Vec<String> = qualified
             .iter()
-            .filter(|t| !names.columns.contains_key(*t))
+            .filter(|t| !names.columns.contains_key(*t) && names.tables.contains(t))
             .cloned()
             .collect();
         for table in &qualified {
@@ -410,7 +410,7 @@ mod tests {
             h.candidates("SELECT date_", "date_"),
             ["date_trunc", "date_part"]
         );
-        assert_eq!(h.candidates("\\d", "\\d"), ["\\d", "\\dt"]);
+        assert_eq!(h.candidates("\\d", "\\d"), ["\\dt", "\\d"]);
         assert!(requested.lock().unwrap().is_empty());
         h.candidates("SELECT x FROM master.customers WHERE na", "na");
         assert_eq!(*requested.lock().unwrap(), ["master.customers"]);
