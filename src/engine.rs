@@ -154,6 +154,7 @@ pub async fn build_session(config: &Config, catalog: Arc<dyn Catalog>) -> Result
         .with_default_features()
         .build();
     let ctx = SessionContext::new_with_state(state);
+    crate::functions::register(&ctx);
     let databases = catalog.databases().await?;
     let map = Arc::new(config.location_map.clone());
     ctx.register_catalog(

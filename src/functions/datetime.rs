@@ -1,0 +1,455 @@
+//! Date and time functions: `date_parse`/`date_format` (MySQL specifiers),
+//! `parse_datetime`/`format_datetime` (Joda patterns), ISO 8601, Unix time,
+//! `date_add`/`date_diff`, and field extraction (`year`, `month`, ...).
+//!
+//! Athena's `timestamp` is milliseconds without a zone; functions Trino types
+//! `timestamp with time zone` return milliseconds in UTC (the session zone).
+
+use std::sync::Arc;
+
+use chrono::format::{Item, Parsed};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, StringArray, StringBuilder,
+    TimestampMillisecondArray,
+};
+use datafusion::arrow::compute::kernels::cast::cast;
+use datafusion::arrow::compute::kernels::temporal::{DatePart, date_part};
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
+
+use super::{Udf, arrays, constant_str, finish, returns};
+
+mod arithmetic;
+mod patterns;
+
+use patterns::Mode;
+
+const MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
+
+fn utc() -> DataType {
+    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+}
+
+/// The date and time functions.
+pub(crate) fn functions() -> Vec<ScalarUDF> {
+    let strings2 = || Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable);
+    let string1 = || Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
+    let any = |n| Signature::any(n, Volatility::Immutable);
+    let mut out = vec![
+        Udf::new("date_parse", strings2(), returns!(MS), date_parse),
+        Udf::new("date_format", any(2), returns!(DataType::Utf8), date_format),
+        Udf::new(
+            "parse_datetime",
+            strings2(),
+            returns!(utc()),
+            parse_datetime,
+        ),
+        Udf::new(
+            "format_datetime",
+            any(2),
+            returns!(DataType::Utf8),
+            format_datetime,
+        ),
+        Udf::new(
+            "from_iso8601_timestamp",
+            string1(),
+            returns!(utc()),
+            from_iso8601_timestamp,
+        ),
+        Udf::new(
+            "from_iso8601_date",
+            string1(),
+            returns!(DataType::Date32),
+            from_iso8601_date,
+        ),
+        Udf::new(
+            "to_iso8601",
+            any(1),
+            temporal_to(DataType::Utf8),
+            to_iso8601,
+        ),
+        Udf::new(
+            "from_unixtime",
+            Signature::exact(vec![DataType::Float64], Volatility::Immutable),
+            returns!(utc()),
+            from_unixtime,
+        ),
+        Udf::new(
+            "to_unixtime",
+            any(1),
+            temporal_to(DataType::Float64),
+            to_unixtime,
+        ),
+    ];
+    out.extend(arithmetic::functions());
+    out
+}
+
+/// A return-type function for a temporal argument (timestamp or date).
+fn temporal_to(t: DataType) -> fn(&[DataType]) -> Result<DataType> {
+    match t {
+        DataType::Utf8 => |args| temporal(args, DataType::Utf8),
+        _ => |args| temporal(args, DataType::Float64),
+    }
+}
+
+fn temporal(args: &[DataType], out: DataType) -> Result<DataType> {
+    match &args[0] {
+        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 | DataType::Null => Ok(out),
+        other => plan_err!("expected a timestamp or date argument, got {other}"),
+    }
+}
+
+/// Timestamps as wall-clock milliseconds (zoned values in their own zone).
+pub(crate) fn wall_millis(array: &ArrayRef) -> Result<TimestampMillisecondArray> {
+    Ok(cast(array, &MS)?.as_primitive().clone())
+}
+
+fn strings(array: &ArrayRef) -> Result<StringArray> {
+    Ok(cast(array, &DataType::Utf8)?.as_string::<i32>().clone())
+}
+
+/// Parses `s` with `items`; fields the format lacks default as in Trino
+/// (1970-01-01, midnight).
+fn parse_with(items: &[Item<'static>], s: &str) -> Option<NaiveDateTime> {
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, s, items.iter()).ok()?;
+    if parsed.year().is_none() && parsed.year_mod_100().is_none() && parsed.isoyear().is_none() {
+        parsed.set_year(1970).ok()?;
+    }
+    if parsed.month().is_none() && parsed.ordinal().is_none() && parsed.isoweek().is_none() {
+        parsed.set_month(1).ok()?;
+    }
+    if parsed.day().is_none() && parsed.ordinal().is_none() && parsed.isoweek().is_none() {
+        parsed.set_day(1).ok()?;
+    }
+    let date = parsed.to_naive_date().ok()?;
+    let time = if parsed.hour_mod_12().is_none() {
+        NaiveTime::MIN
+    } else {
+        if parsed.minute().is_none() {
+            parsed.set_minute(0).ok()?;
+        }
+        parsed.to_naive_time().ok()?
+    };
+    let local = date.and_time(time);
+    Some(match parsed.offset() {
+        Some(offset) => local - chrono::Duration::seconds(offset.into()),
+        None => local,
+    })
+}
+
+/// Parses every string with a constant format; text that does not match is
+/// an error naming the function and the value, as in Trino.
+fn parse_column(
+    function: &str,
+    args: &[ColumnarValue],
+    rows: usize,
+    translate: impl Fn(&str) -> Result<Vec<Item<'static>>>,
+) -> Result<ArrayRef> {
+    let Some(format) = constant_str(function, "format", &args[1])? else {
+        return Ok(Arc::new(TimestampMillisecondArray::new_null(rows)));
+    };
+    let items = translate(format)?;
+    let input = strings(&args[0].to_array(rows)?)?;
+    let mut out = Vec::with_capacity(input.len());
+    for value in input.iter() {
+        out.push(match value {
+            None => None,
+            Some(s) => match parse_with(&items, s) {
+                Some(dt) => Some(dt.and_utc().timestamp_millis()),
+                None => {
+                    return exec_err!("{function}: invalid value {s:?} for format {format:?}");
+                }
+            },
+        });
+    }
+    Ok(Arc::new(TimestampMillisecondArray::from(out)))
+}
+
+/// `date_parse(string, format)`: a timestamp from MySQL-style specifiers.
+fn date_parse(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let out = parse_column("date_parse", args, rows, |f| {
+        patterns::mysql("date_parse", f, Mode::Parse)
+    })?;
+    finish(args, out)
+}
+
+/// `parse_datetime(string, pattern)`: a UTC timestamp from a Joda pattern.
+fn parse_datetime(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let out = parse_column("parse_datetime", args, rows, |f| {
+        patterns::joda("parse_datetime", f)
+    })?;
+    finish(
+        args,
+        Arc::new(
+            out.as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>()
+                .clone()
+                .with_timezone("UTC"),
+        ),
+    )
+}
+
+/// Formats every timestamp with a constant format.
+fn format_column(
+    function: &str,
+    args: &[ColumnarValue],
+    rows: usize,
+    translate: impl Fn(&str) -> Result<Vec<Item<'static>>>,
+) -> Result<ColumnarValue> {
+    use std::fmt::Write;
+    temporal(&[args[0].data_type()], DataType::Utf8).or_else(|_| {
+        exec_err!(
+            "{function}: argument 1 must be a timestamp or date, not {}",
+            args[0].data_type()
+        )
+    })?;
+    let Some(format) = constant_str(function, "format", &args[1])? else {
+        return finish(args, Arc::new(StringArray::new_null(rows)));
+    };
+    let items = translate(format)?;
+    let input = wall_millis(&args[0].to_array(rows)?)?;
+    let mut out = StringBuilder::with_capacity(input.len(), input.len() * format.len() * 2);
+    for value in input.iter() {
+        match value.and_then(DateTime::from_timestamp_millis) {
+            None => out.append_null(),
+            Some(dt) => {
+                let _ = write!(out, "{}", dt.naive_utc().format_with_items(items.iter()));
+                out.append_value("");
+            }
+        }
+    }
+    finish(args, Arc::new(out.finish()))
+}
+
+/// `date_format(timestamp, format)`: text from MySQL-style specifiers.
+fn date_format(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    format_column("date_format", args, rows, |f| {
+        patterns::mysql("date_format", f, Mode::Format)
+    })
+}
+
+/// `format_datetime(timestamp, pattern)`: text from a Joda pattern.
+fn format_datetime(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    format_column("format_datetime", args, rows, |f| {
+        patterns::joda("format_datetime", f)
+    })
+}
+
+/// Parses ISO 8601 date-time text to UTC milliseconds: `2020-05-11`,
+/// `2020-05-11T11:15`, `2020-05-11T11:15:05.123`, with `Z` or `±hh:mm`.
+pub(crate) fn parse_iso8601_timestamp(s: &str) -> Option<i64> {
+    let (date, rest) = match s.find('T') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let date = parse_iso8601_date(date)?;
+    let Some(rest) = rest else {
+        return Some(date.and_time(NaiveTime::MIN).and_utc().timestamp_millis());
+    };
+    let (time, offset_secs) = if let Some(t) = rest.strip_suffix('Z') {
+        (t, 0)
+    } else if let Some(i) = rest.rfind(['+', '-']) {
+        let zone = &rest[i + 1..];
+        let sign = if rest.as_bytes()[i] == b'-' { -1 } else { 1 };
+        let (h, m) = match zone.split_once(':') {
+            Some((h, m)) => (h, m),
+            None if zone.len() == 4 => zone.split_at(2),
+            None => (zone, "0"),
+        };
+        let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
+        (&rest[..i], sign * secs)
+    } else {
+        (rest, 0)
+    };
+    let time = ["%H:%M:%S%.f", "%H:%M", "%H"]
+        .iter()
+        .find_map(|f| NaiveTime::parse_from_str(time, f).ok())
+        .or_else(|| {
+            let h: u32 = time.parse().ok()?;
+            NaiveTime::from_hms_opt(h, 0, 0)
+        })?;
+    let local = date.and_time(time).and_utc().timestamp_millis();
+    Some(local - i64::from(offset_secs) * 1000)
+}
+
+/// Parses an ISO 8601 date: `2020-05-11`, `2020-05`, `2020`, `2020-W10-1`, `2020-123`.
+pub(crate) fn parse_iso8601_date(s: &str) -> Option<NaiveDate> {
+    if s.len() == 4 {
+        return NaiveDate::from_ymd_opt(s.parse().ok()?, 1, 1);
+    }
+    ["%Y-%m-%d", "%G-W%V-%u", "%Y-%j"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+        .or_else(|| NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").ok())
+}
+
+fn iso_column<T>(
+    function: &str,
+    args: &[ColumnarValue],
+    rows: usize,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<Option<T>>> {
+    let input = strings(&args[0].to_array(rows)?)?;
+    input
+        .iter()
+        .map(|v| match v {
+            None => Ok(None),
+            Some(s) => match parse(s.trim()) {
+                Some(t) => Ok(Some(t)),
+                None => exec_err!("{function}: invalid ISO 8601 value {s:?}"),
+            },
+        })
+        .collect()
+}
+
+/// `from_iso8601_timestamp(string)`: a UTC timestamp from ISO 8601 text.
+fn from_iso8601_timestamp(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let out = iso_column(
+        "from_iso8601_timestamp",
+        args,
+        rows,
+        parse_iso8601_timestamp,
+    )?;
+    finish(
+        args,
+        Arc::new(TimestampMillisecondArray::from(out).with_timezone("UTC")),
+    )
+}
+
+/// `from_iso8601_date(string)`: a date from ISO 8601 text.
+fn from_iso8601_date(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let out = iso_column("from_iso8601_date", args, rows, |s| {
+        parse_iso8601_date(s).map(|d| (d - epoch).num_days() as i32)
+    })?;
+    finish(args, Arc::new(Date32Array::from(out)))
+}
+
+/// `to_iso8601(x)`: ISO 8601 text of a date or timestamp.
+fn to_iso8601(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    use std::fmt::Write;
+    let array = args[0].to_array(rows)?;
+    let mut out = StringBuilder::with_capacity(array.len(), array.len() * 24);
+    match array.data_type() {
+        DataType::Date32 | DataType::Date64 => {
+            let dates = wall_millis(&array)?;
+            for v in dates.iter() {
+                match v.and_then(DateTime::from_timestamp_millis) {
+                    Some(dt) => out.append_value(dt.format("%Y-%m-%d").to_string()),
+                    None => out.append_null(),
+                }
+            }
+        }
+        DataType::Timestamp(_, zone) => {
+            let utc = cast(
+                &array,
+                &DataType::Timestamp(TimeUnit::Millisecond, zone.clone()),
+            )?;
+            let utc = utc.as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>();
+            let local = wall_millis(&array)?;
+            for (u, l) in utc.iter().zip(local.iter()) {
+                let (Some(u), Some(l)) = (u, l) else {
+                    out.append_null();
+                    continue;
+                };
+                let Some(wall) = DateTime::from_timestamp_millis(l) else {
+                    out.append_null();
+                    continue;
+                };
+                let _ = write!(out, "{}", wall.format("%Y-%m-%dT%H:%M:%S%.3f"));
+                if zone.is_some() {
+                    let offset = (l - u) / 1000;
+                    if offset == 0 {
+                        let _ = out.write_str("Z");
+                    } else {
+                        let (sign, o) = if offset < 0 {
+                            ('-', -offset)
+                        } else {
+                            ('+', offset)
+                        };
+                        let _ = write!(out, "{sign}{:02}:{:02}", o / 3600, o % 3600 / 60);
+                    }
+                }
+                out.append_value("");
+            }
+        }
+        DataType::Null => return finish(args, Arc::new(StringArray::new_null(rows))),
+        other => {
+            return exec_err!("to_iso8601: argument 1 must be a timestamp or date, not {other}");
+        }
+    }
+    finish(args, Arc::new(out.finish()))
+}
+
+/// `from_unixtime(seconds)`: a UTC timestamp from (fractional) Unix seconds.
+fn from_unixtime(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let secs = arrays(args, rows)?;
+    let secs: &Float64Array = secs[0].as_primitive();
+    let out: TimestampMillisecondArray = secs.unary(|s| (s * 1000.0).round() as i64);
+    finish(args, Arc::new(out.with_timezone("UTC")))
+}
+
+/// `to_unixtime(timestamp)`: Unix seconds as a double.
+fn to_unixtime(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let array = args[0].to_array(rows)?;
+    // Zoned timestamps are instants already; plain ones are read as UTC.
+    let target = match array.data_type() {
+        DataType::Timestamp(_, zone) => DataType::Timestamp(TimeUnit::Millisecond, zone.clone()),
+        _ => MS,
+    };
+    let millis = cast(&array, &target)?;
+    let millis = cast(&millis, &DataType::Int64)?;
+    let millis: &Int64Array = millis.as_primitive();
+    let out: Float64Array = millis.unary(|m| m as f64 / 1000.0);
+    finish(args, Arc::new(out))
+}
+
+/// Extracts one calendar field as bigint (used by `year`, `month`, ...).
+pub(crate) fn field(args: &[ColumnarValue], rows: usize, part: DatePart) -> Result<ArrayRef> {
+    let array = args[0].to_array(rows)?;
+    let values = date_part(array.as_ref(), part)?;
+    Ok(cast(&values, &DataType::Int64)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_timestamps_parse() {
+        let ms = |s| parse_iso8601_timestamp(s);
+        assert_eq!(ms("2020-05-11T11:15:05Z"), Some(1_589_195_705_000));
+        assert_eq!(ms("2020-05-11T11:15:05.055+01:00"), Some(1_589_192_105_055));
+        assert_eq!(ms("2020-05-11T11:15"), Some(1_589_195_700_000));
+        assert_eq!(ms("2020-05-11"), Some(1_589_155_200_000));
+        assert_eq!(ms("2020-05-11T11:15:05-0230"), Some(1_589_204_705_000));
+        assert_eq!(ms("2020-13-11"), None);
+        assert_eq!(ms("yesterday"), None);
+    }
+
+    #[test]
+    fn iso8601_dates_parse() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_iso8601_date("2020-05-11"), d(2020, 5, 11));
+        assert_eq!(parse_iso8601_date("2020-W10-1"), d(2020, 3, 2));
+        assert_eq!(parse_iso8601_date("2020-123"), d(2020, 5, 2));
+        assert_eq!(parse_iso8601_date("2020"), d(2020, 1, 1));
+        assert_eq!(parse_iso8601_date("2023-02-29"), None);
+    }
+
+    #[test]
+    fn missing_fields_default_to_epoch_start() {
+        let items = patterns::mysql("t", "%H:%i", Mode::Parse).unwrap();
+        let dt = parse_with(&items, "13:45").unwrap();
+        assert_eq!(dt.to_string(), "1970-01-01 13:45:00");
+        let items = patterns::mysql("t", "%Y-%m-%d", Mode::Parse).unwrap();
+        assert_eq!(
+            parse_with(&items, "2024-02-29").unwrap().to_string(),
+            "2024-02-29 00:00:00"
+        );
+        assert!(parse_with(&items, "2023-02-29").is_none());
+    }
+}
