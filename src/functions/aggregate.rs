@@ -4,7 +4,8 @@
 //! (`first_value ... ORDER BY`, `count(CASE ...)`) through the simplifier, so
 //! they get DataFusion's grouped, vectorised accumulators. `arbitrary` and
 //! `approx_percentile` are DataFusion's `any_value` and
-//! `approx_percentile_cont` under Trino's names. `bool_and`, `bool_or` and
+//! `approx_percentile_cont` under Trino's names. `histogram` and `map_agg`
+//! build maps (`maps`). `bool_and`, `bool_or` and
 //! `array_agg(x ORDER BY y)` already behave as in Trino.
 
 use std::sync::Arc;
@@ -17,6 +18,8 @@ use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, SortExpr, Volatility, lit, when,
 };
 use datafusion::prelude::SessionContext;
+
+mod maps;
 
 /// The aggregate functions, built over the session's own aggregates.
 pub(crate) fn functions(ctx: &SessionContext) -> Vec<AggregateUDF> {
@@ -37,6 +40,12 @@ pub(crate) fn functions(ctx: &SessionContext) -> Vec<AggregateUDF> {
             count,
         }));
     }
+    out.push(AggregateUDF::new_from_impl(maps::MapAggregate::new(
+        maps::Kind::Histogram,
+    )));
+    out.push(AggregateUDF::new_from_impl(maps::MapAggregate::new(
+        maps::Kind::MapAgg,
+    )));
     for (builtin_name, trino) in [
         ("any_value", "arbitrary"),
         ("approx_percentile_cont", "approx_percentile"),
