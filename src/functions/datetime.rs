@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use chrono::format::{Item, Parsed};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, StringArray, StringBuilder,
     TimestampMillisecondArray,
@@ -104,7 +105,44 @@ fn temporal(args: &[DataType], out: DataType) -> Result<DataType> {
 
 /// Timestamps as wall-clock milliseconds (zoned values in their own zone).
 pub(crate) fn wall_millis(array: &ArrayRef) -> Result<TimestampMillisecondArray> {
-    Ok(cast(array, &MS)?.as_primitive().clone())
+    let (instants, zone) = instants(array)?;
+    let Some(zone) = zone else {
+        return Ok(instants);
+    };
+    Ok(instants.unary(|ms| ms + i64::from(offset_secs(&zone, ms)) * 1000))
+}
+
+/// Timestamps (or dates) as milliseconds and their zone: instants for zoned
+/// values, wall clock (read as UTC) for plain ones.
+fn instants(array: &ArrayRef) -> Result<(TimestampMillisecondArray, Option<Tz>)> {
+    let zone = match array.data_type() {
+        DataType::Timestamp(_, Some(zone)) => Some(zone.clone()),
+        _ => None,
+    };
+    let millis = cast(
+        array,
+        &DataType::Timestamp(TimeUnit::Millisecond, zone.clone()),
+    )?;
+    let millis: TimestampMillisecondArray = millis.as_primitive().clone();
+    match zone {
+        None => Ok((millis, None)),
+        Some(z) => Ok((
+            millis.with_timezone_opt(None::<String>),
+            Some(z.parse::<Tz>()?),
+        )),
+    }
+}
+
+/// The offset from UTC of `zone` at the instant `ms`, in seconds.
+fn offset_secs(zone: &Tz, ms: i64) -> i32 {
+    use chrono::{Offset, TimeZone};
+    DateTime::from_timestamp_millis(ms)
+        .map(|dt| {
+            zone.offset_from_utc_datetime(&dt.naive_utc())
+                .fix()
+                .local_minus_utc()
+        })
+        .unwrap_or(0)
 }
 
 fn strings(array: &ArrayRef) -> Result<StringArray> {
@@ -210,13 +248,25 @@ fn format_column(
         return finish(args, Arc::new(StringArray::new_null(rows)));
     };
     let items = translate(format)?;
-    let input = wall_millis(&args[0].to_array(rows)?)?;
+    let (input, zone) = instants(&args[0].to_array(rows)?)?;
     let mut out = StringBuilder::with_capacity(input.len(), input.len() * format.len() * 2);
     for value in input.iter() {
-        match value.and_then(DateTime::from_timestamp_millis) {
+        let offset = match (&zone, value) {
+            (Some(zone), Some(ms)) => offset_secs(zone, ms),
+            _ => 0,
+        };
+        let local = value
+            .and_then(DateTime::from_timestamp_millis)
+            .and_then(|dt| {
+                let offset = chrono::FixedOffset::east_opt(offset)?;
+                Some(dt.with_timezone(&offset))
+            });
+        match local {
             None => out.append_null(),
             Some(dt) => {
-                let _ = write!(out, "{}", dt.naive_utc().format_with_items(items.iter()));
+                if write!(out, "{}", dt.format_with_items(items.iter())).is_err() {
+                    return exec_err!("{function}: cannot format {dt} with {format:?}");
+                }
                 out.append_value("");
             }
         }
