@@ -1,8 +1,8 @@
 //! Array and map functions with Trino's meaning, planned as DataFusion's
 //! own array functions through the simplifier: `element_at` (arrays, 1-based
 //! and negative from the end, and maps), `slice(array, start, length)`,
-//! `array_position` (0 when absent), `contains` (array membership) and
-//! `sequence`. `cardinality`, `map_keys` and `map_values` are DataFusion's.
+//! `array_position` (0 when absent), `contains` (array membership),
+//! `sequence`, and `concat` (strings, NULL-strict, or arrays). `cardinality`, `map_keys` and `map_values` are DataFusion's.
 
 use std::sync::Arc;
 
@@ -54,6 +54,12 @@ pub(crate) fn functions(ctx: &SessionContext) -> Vec<ScalarUDF> {
     ) else {
         return out;
     };
+    if let Some(array_concat) = get("array_concat") {
+        out.push(ScalarUDF::new_from_impl(Concat {
+            signature: Signature::user_defined(Volatility::Immutable),
+            array_concat,
+        }));
+    }
     let builtins = Arc::new(Builtins {
         array_element,
         map_extract,
@@ -208,5 +214,72 @@ impl ScalarUDFImpl for Rewrite {
             "{} is planned as DataFusion array functions and is not invoked directly",
             self.name
         )
+    }
+}
+
+/// `concat(a, b, ...)`: strings joined, NULL if any is NULL (DataFusion's
+/// skips NULLs); arrays concatenated, as DataFusion's `array_concat`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Concat {
+    signature: Signature,
+    array_concat: Arc<ScalarUDF>,
+}
+
+fn any_list(t: &[DataType]) -> bool {
+    t.iter().any(|t| {
+        matches!(
+            t,
+            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _)
+        )
+    })
+}
+
+impl ScalarUDFImpl for Concat {
+    fn name(&self) -> &str {
+        "concat"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, t: &[DataType]) -> Result<Vec<DataType>> {
+        if t.is_empty() {
+            return plan_err!("concat takes at least one argument");
+        }
+        if any_list(t) {
+            return self.array_concat.coerce_types(t);
+        }
+        Ok(vec![DataType::Utf8; t.len()])
+    }
+
+    fn return_type(&self, t: &[DataType]) -> Result<DataType> {
+        if any_list(t) {
+            return self.array_concat.return_type(t);
+        }
+        Ok(DataType::Utf8)
+    }
+
+    fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
+        let types = args
+            .iter()
+            .map(|a| info.get_data_type(a))
+            .collect::<Result<Vec<_>>>()?;
+        if any_list(&types) {
+            return Ok(ExprSimplifyResult::Simplified(Builtins::call(
+                &self.array_concat,
+                args,
+            )));
+        }
+        Ok(ExprSimplifyResult::Original(args))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        // Constant folding may invoke before simplifying.
+        let types: Vec<DataType> = args.args.iter().map(ColumnarValue::data_type).collect();
+        if any_list(&types) {
+            return self.array_concat.invoke_with_args(args);
+        }
+        super::strings::concat(&args.args, args.number_rows)
     }
 }

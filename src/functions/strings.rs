@@ -1,6 +1,7 @@
 //! String functions with Trino's semantics: regular expressions
 //! (`regexp_extract`, `regexp_extract_all`, `regexp_replace`), `split`,
-//! `split_part`, `concat`, and URL functions (`url_extract_*`, `url_encode`,
+//! `split_part`, string `concat` (registered in `arrays`, which also takes
+//! arrays), and URL functions (`url_extract_*`, `url_encode`,
 //! `url_decode`).
 
 use std::sync::Arc;
@@ -30,12 +31,6 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             ),
             returns!(DataType::Utf8),
             split_part,
-        ),
-        Udf::new(
-            "concat",
-            Signature::variadic(vec![DataType::Utf8], Volatility::Immutable),
-            returns!(DataType::Utf8),
-            concat,
         ),
     ];
     out.extend(regex::functions());
@@ -149,7 +144,7 @@ fn split_part(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
 
 /// `concat(a, b, ...)`: the strings joined; NULL if any is NULL (Trino's rule,
 /// unlike DataFusion's, which skips NULLs).
-fn concat(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+pub(crate) fn concat(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
     let parts = arrays(args, rows)?
         .iter()
         .map(strings)
