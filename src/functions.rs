@@ -14,7 +14,20 @@
 //! - `arrays`: `element_at`, `contains`, `slice`, `sequence`, ...
 //!
 //! Most scalar functions share [`Udf`]: a name, a signature, a return type and
-//! a vectorised body over Arrow arrays.
+//! a vectorised body over Arrow arrays. Functions that DataFusion already has
+//! under another name or shape are planned as DataFusion's (through the
+//! simplifier) rather than rewritten.
+//!
+//! Not here, and why:
+//! - `try(expression)`: a function receives its arguments already evaluated,
+//!   so it cannot turn their errors into NULL; that needs a physical
+//!   expression that catches its child's errors, planned by the engine.
+//! - Lambdas (`transform`, `filter`, `reduce`): DataFusion 55 has them
+//!   (`array_transform(a, x -> ...)`), but the generic SQL dialect reads `->`
+//!   as an operator. The dialects that read lambdas break Athena elsewhere
+//!   (DuckDB's reads `f(x = 0)` as a named argument, Databricks' reads
+//!   `"col"` as a string), so they need an Athena dialect in the engine's
+//!   parser.
 
 use std::hash::{Hash, Hasher};
 

@@ -2,8 +2,7 @@
 //!
 //! `try(expression)` is not here: a scalar function receives its arguments
 //! already evaluated, so it cannot catch the errors raised while evaluating
-//! them; it needs an expression-level rewrite (see the module docs of
-//! `functions`).
+//! them (see the module docs of `functions`).
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::kernels::zip::zip;
