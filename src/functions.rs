@@ -9,7 +9,7 @@
 //! - `datetime`: parsing, formatting, fields and arithmetic of dates and times
 //! - `json`: JSONPath extraction and JSON text functions
 //! - `strings`: regular expressions, `split`, URLs
-//! - `conditional`: `if`
+//! - `conditional`: `if`, `try` (for casts, division, parsing)
 //! - `aggregate`: `max_by`, `min_by`, `count_if`, `arbitrary`, ...
 //! - `arrays`: `element_at`, `contains`, `slice`, `sequence`, ...
 //!
@@ -19,9 +19,10 @@
 //! simplifier) rather than rewritten.
 //!
 //! Not here, and why:
-//! - `try(expression)`: a function receives its arguments already evaluated,
-//!   so it cannot turn their errors into NULL; that needs a physical
+//! - A general `try(expression)`: a function receives its arguments already
+//!   evaluated, so it cannot turn any error into NULL; that needs a physical
 //!   expression that catches its child's errors, planned by the engine.
+//!   `try` here covers the usual cases (see `conditional`).
 //! - Lambdas (`transform`, `filter`, `reduce`): DataFusion 55 has them
 //!   (`array_transform(a, x -> ...)`), but the generic SQL dialect reads `->`
 //!   as an operator. The dialects that read lambdas break Athena elsewhere
@@ -52,7 +53,12 @@ pub(crate) fn register(ctx: &SessionContext) {
         .into_iter()
         .chain(json::functions())
         .chain(strings::functions())
-        .chain(conditional::functions())
+        .chain(conditional::functions(
+            datetime::lenient()
+                .into_iter()
+                .chain(json::lenient())
+                .collect(),
+        ))
         .chain(arrays::functions(ctx))
     {
         ctx.register_udf(udf);

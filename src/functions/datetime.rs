@@ -42,14 +42,13 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     let string1 = || Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
     let any = |n| Signature::any(n, Volatility::Immutable);
     let mut out = vec![
-        Udf::new("date_parse", strings2(), returns!(MS), date_parse),
+        Udf::new("date_parse", strings2(), returns!(MS), |a, n| {
+            date_parse(a, n, false)
+        }),
         Udf::new("date_format", any(2), returns!(DataType::Utf8), date_format),
-        Udf::new(
-            "parse_datetime",
-            strings2(),
-            returns!(utc()),
-            parse_datetime,
-        ),
+        Udf::new("parse_datetime", strings2(), returns!(utc()), |a, n| {
+            parse_datetime(a, n, false)
+        }),
         Udf::new(
             "format_datetime",
             any(2),
@@ -60,13 +59,13 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             "from_iso8601_timestamp",
             string1(),
             returns!(utc()),
-            from_iso8601_timestamp,
+            |a, n| from_iso8601_timestamp(a, n, false),
         ),
         Udf::new(
             "from_iso8601_date",
             string1(),
             returns!(DataType::Date32),
-            from_iso8601_date,
+            |a, n| from_iso8601_date(a, n, false),
         ),
         Udf::new(
             "to_iso8601",
@@ -89,6 +88,33 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     ];
     out.extend(arithmetic::functions());
     out
+}
+
+/// Twins of the parsing functions that give NULL for text that does not
+/// parse (format errors still fail): what `try(...)` plans them as.
+pub(crate) fn lenient() -> Vec<ScalarUDF> {
+    let strings2 = || Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable);
+    let string1 = || Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
+    vec![
+        Udf::new("try_date_parse", strings2(), returns!(MS), |a, n| {
+            date_parse(a, n, true)
+        }),
+        Udf::new("try_parse_datetime", strings2(), returns!(utc()), |a, n| {
+            parse_datetime(a, n, true)
+        }),
+        Udf::new(
+            "try_from_iso8601_timestamp",
+            string1(),
+            returns!(utc()),
+            |a, n| from_iso8601_timestamp(a, n, true),
+        ),
+        Udf::new(
+            "try_from_iso8601_date",
+            string1(),
+            returns!(DataType::Date32),
+            |a, n| from_iso8601_date(a, n, true),
+        ),
+    ]
 }
 
 /// A return-type function for a temporal argument (timestamp or date).
@@ -188,6 +214,7 @@ fn parse_column(
     function: &str,
     args: &[ColumnarValue],
     rows: usize,
+    lenient: bool,
     translate: impl Fn(&str) -> Result<Vec<Item<'static>>>,
 ) -> Result<ArrayRef> {
     let Some(format) = constant_str(function, "format", &args[1])? else {
@@ -201,6 +228,7 @@ fn parse_column(
             None => None,
             Some(s) => match parse_with(&items, s) {
                 Some(dt) => Some(dt.and_utc().timestamp_millis()),
+                None if lenient => None,
                 None => {
                     return exec_err!("{function}: invalid value {s:?} for format {format:?}");
                 }
@@ -211,16 +239,16 @@ fn parse_column(
 }
 
 /// `date_parse(string, format)`: a timestamp from MySQL-style specifiers.
-fn date_parse(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
-    let out = parse_column("date_parse", args, rows, |f| {
+fn date_parse(args: &[ColumnarValue], rows: usize, lenient: bool) -> Result<ColumnarValue> {
+    let out = parse_column("date_parse", args, rows, lenient, |f| {
         patterns::mysql("date_parse", f, Mode::Parse)
     })?;
     finish(args, out)
 }
 
 /// `parse_datetime(string, pattern)`: a UTC timestamp from a Joda pattern.
-fn parse_datetime(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
-    let out = parse_column("parse_datetime", args, rows, |f| {
+fn parse_datetime(args: &[ColumnarValue], rows: usize, lenient: bool) -> Result<ColumnarValue> {
+    let out = parse_column("parse_datetime", args, rows, lenient, |f| {
         patterns::joda("parse_datetime", f)
     })?;
     finish(
@@ -295,6 +323,7 @@ fn iso_column<T>(
     function: &str,
     args: &[ColumnarValue],
     rows: usize,
+    lenient: bool,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<Vec<Option<T>>> {
     let input = strings(&args[0].to_array(rows)?)?;
@@ -304,6 +333,7 @@ fn iso_column<T>(
             None => Ok(None),
             Some(s) => match parse(s.trim()) {
                 Some(t) => Ok(Some(t)),
+                None if lenient => Ok(None),
                 None => exec_err!("{function}: invalid ISO 8601 value {s:?}"),
             },
         })
@@ -311,11 +341,16 @@ fn iso_column<T>(
 }
 
 /// `from_iso8601_timestamp(string)`: a UTC timestamp from ISO 8601 text.
-fn from_iso8601_timestamp(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+fn from_iso8601_timestamp(
+    args: &[ColumnarValue],
+    rows: usize,
+    lenient: bool,
+) -> Result<ColumnarValue> {
     let out = iso_column(
         "from_iso8601_timestamp",
         args,
         rows,
+        lenient,
         parse_iso8601_timestamp,
     )?;
     finish(
@@ -325,9 +360,9 @@ fn from_iso8601_timestamp(args: &[ColumnarValue], rows: usize) -> Result<Columna
 }
 
 /// `from_iso8601_date(string)`: a date from ISO 8601 text.
-fn from_iso8601_date(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+fn from_iso8601_date(args: &[ColumnarValue], rows: usize, lenient: bool) -> Result<ColumnarValue> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    let out = iso_column("from_iso8601_date", args, rows, |s| {
+    let out = iso_column("from_iso8601_date", args, rows, lenient, |s| {
         parse_iso8601_date(s).map(|d| (d - epoch).num_days() as i32)
     })?;
     finish(args, Arc::new(Date32Array::from(out)))

@@ -25,7 +25,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     vec![
         Udf::new("json_extract_scalar", sig(2), text, json_extract_scalar),
         Udf::new("json_extract", sig(2), text, json_extract),
-        Udf::new("json_parse", sig(1), text, json_parse),
+        Udf::new("json_parse", sig(1), text, |a, n| json_parse(a, n, false)),
         Udf::new("json_format", sig(1), text, json_format),
         Udf::new("json_array_length", sig(1), int, json_array_length),
         Udf::new("json_size", sig(2), int, json_size),
@@ -36,6 +36,17 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             json_array_contains,
         ),
     ]
+}
+
+/// `json_parse` giving NULL for text that is not JSON: what `try(json_parse(...))` plans.
+pub(crate) fn lenient() -> Vec<ScalarUDF> {
+    let sig = Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
+    vec![Udf::new(
+        "try_json_parse",
+        sig,
+        returns!(DataType::Utf8),
+        |a, n| json_parse(a, n, true),
+    )]
 }
 
 fn strings(array: &ArrayRef) -> Result<StringArray> {
@@ -108,7 +119,7 @@ fn json_extract(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
 
 /// `json_parse(text)`: checks that `text` is JSON and returns it in canonical
 /// form (compact, object keys sorted); invalid JSON is an error.
-fn json_parse(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+fn json_parse(args: &[ColumnarValue], rows: usize, lenient: bool) -> Result<ColumnarValue> {
     let docs = strings(&args[0].to_array(rows)?)?;
     let mut out = StringBuilder::with_capacity(docs.len(), docs.len() * 8);
     for doc in docs.iter() {
@@ -116,6 +127,7 @@ fn json_parse(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
             None => out.append_null(),
             Some(d) => match serde_json::from_str::<serde_json::Value>(d) {
                 Ok(v) => out.append_value(v.to_string()),
+                Err(_) if lenient => out.append_null(),
                 Err(e) => return exec_err!("json_parse: cannot convert {d:?} to JSON: {e}"),
             },
         }
