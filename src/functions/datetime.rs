@@ -70,7 +70,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
         Udf::new(
             "to_iso8601",
             any(1),
-            temporal_to(DataType::Utf8),
+            |t| temporal(t, DataType::Utf8),
             to_iso8601,
         ),
         Udf::new(
@@ -82,7 +82,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
         Udf::new(
             "to_unixtime",
             any(1),
-            temporal_to(DataType::Float64),
+            |t| temporal(t, DataType::Float64),
             to_unixtime,
         ),
     ];
@@ -117,14 +117,7 @@ pub(crate) fn lenient() -> Vec<ScalarUDF> {
     ]
 }
 
-/// A return-type function for a temporal argument (timestamp or date).
-fn temporal_to(t: DataType) -> fn(&[DataType]) -> Result<DataType> {
-    match t {
-        DataType::Utf8 => |args| temporal(args, DataType::Utf8),
-        _ => |args| temporal(args, DataType::Float64),
-    }
-}
-
+/// `out` when the argument is a timestamp or a date.
 fn temporal(args: &[DataType], out: DataType) -> Result<DataType> {
     match &args[0] {
         DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 | DataType::Null => Ok(out),
