@@ -196,6 +196,7 @@ pub async fn build_session(
         ObjectStoreUrl::local_filesystem().as_ref(),
         Arc::new(CountingStore::new(local, counters)),
     );
+    crate::functions::register(&ctx);
     let databases = catalog.databases().await?;
     let map = Arc::new(config.location_map.clone());
     ctx.register_catalog(

@@ -13,6 +13,7 @@
 //! - `table`: the table provider (partitions, pruning, file scans)
 //! - `json`: the SerDe-aware JSON file source
 //! - `engine`: the DataFusion session and statement planning
+//! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
 //! - `script`: splitting scripts into statements
 #![warn(missing_docs, unreachable_pub)]
@@ -21,6 +22,7 @@ pub mod catalog;
 mod config;
 mod engine;
 mod error;
+mod functions;
 mod hive_type;
 mod java_date;
 mod json;

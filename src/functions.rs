@@ -1,0 +1,182 @@
+//! Athena's (Trino's) SQL functions, registered on a DataFusion session.
+//!
+//! DataFusion lacks many of the functions Athena users write, and gives a few
+//! names a different meaning (`date_format`, `element_at`, `regexp_replace`,
+//! `split_part`, ...). [`register`] adds Athena's versions under Athena's
+//! names; registering under an existing name replaces DataFusion's built-in,
+//! so lathe's dialect wins. One module per family:
+//!
+//! - `datetime`: parsing, formatting, fields and arithmetic of dates and times
+//! - `json`: JSONPath extraction and JSON text functions
+//! - `strings`: regular expressions, `split`, URLs
+//! - `conditional`: `if`, `try` (for casts, division, parsing)
+//! - `aggregate`: `max_by`, `min_by`, `count_if`, `arbitrary`, ...
+//! - `arrays`: `element_at`, `contains`, `slice`, `sequence`, ...
+//!
+//! Most scalar functions share [`Udf`]: a name, a signature, a return type and
+//! a vectorised body over Arrow arrays. Functions that DataFusion already has
+//! under another name or shape are planned as DataFusion's (through the
+//! simplifier) rather than rewritten.
+//!
+//! Not here, and why:
+//! - A general `try(expression)`: a function receives its arguments already
+//!   evaluated, so it cannot turn any error into NULL; that needs a physical
+//!   expression that catches its child's errors, planned by the engine.
+//!   `try` here covers the usual cases (see `conditional`).
+//! - Lambdas (`transform`, `filter`, `reduce`): DataFusion 55 has them
+//!   (`array_transform(a, x -> ...)`), but the generic SQL dialect reads `->`
+//!   as an operator. The dialects that read lambdas break Athena elsewhere
+//!   (DuckDB's reads `f(x = 0)` as a named argument, Databricks' reads
+//!   `"col"` as a string), so they need an Athena dialect in the engine's
+//!   parser.
+
+use std::hash::{Hash, Hasher};
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion::prelude::SessionContext;
+
+mod aggregate;
+mod arrays;
+mod conditional;
+mod datetime;
+mod json;
+mod strings;
+
+/// Registers every Athena function on `ctx`, replacing same-named built-ins.
+pub(crate) fn register(ctx: &SessionContext) {
+    for udf in datetime::functions()
+        .into_iter()
+        .chain(json::functions())
+        .chain(strings::functions())
+        .chain(conditional::functions(
+            datetime::lenient()
+                .into_iter()
+                .chain(json::lenient())
+                .collect(),
+        ))
+        .chain(arrays::functions(ctx))
+    {
+        ctx.register_udf(udf);
+    }
+    for udaf in aggregate::functions(ctx) {
+        ctx.register_udaf(udaf);
+    }
+}
+
+/// The body of a [`Udf`]: the evaluated arguments and the batch's row count.
+type Body = fn(&[ColumnarValue], usize) -> Result<ColumnarValue>;
+
+/// The return type of a [`Udf`] from its (coerced) argument types.
+type ReturnType = fn(&[DataType]) -> Result<DataType>;
+
+/// A scalar function given by plain function pointers.
+#[derive(Debug)]
+pub(crate) struct Udf {
+    name: &'static str,
+    signature: Signature,
+    return_type: ReturnType,
+    body: Body,
+}
+
+impl Udf {
+    /// A function named `name`, as a DataFusion [`ScalarUDF`].
+    pub(crate) fn new(
+        name: &'static str,
+        signature: Signature,
+        return_type: ReturnType,
+        body: Body,
+    ) -> ScalarUDF {
+        ScalarUDF::new_from_impl(Self {
+            name,
+            signature,
+            return_type,
+            body,
+        })
+    }
+}
+
+impl PartialEq for Udf {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.signature == other.signature
+    }
+}
+
+impl Eq for Udf {}
+
+impl Hash for Udf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.signature.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for Udf {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        (self.return_type)(arg_types)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        (self.body)(&args.args, args.number_rows)
+    }
+}
+
+/// Every argument as an array of `rows` rows.
+pub(crate) fn arrays(args: &[ColumnarValue], rows: usize) -> Result<Vec<ArrayRef>> {
+    args.iter().map(|a| a.to_array(rows)).collect()
+}
+
+/// `out` as the function's result: a scalar when every argument was one.
+pub(crate) fn finish(args: &[ColumnarValue], out: ArrayRef) -> Result<ColumnarValue> {
+    if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+    } else {
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+/// The string value of a constant argument (a format, a path, a unit), or
+/// `None` when it is NULL; fails naming the function when it is not constant.
+pub(crate) fn constant_str<'a>(
+    function: &str,
+    argument: &str,
+    value: &'a ColumnarValue,
+) -> Result<Option<&'a str>> {
+    match value {
+        ColumnarValue::Scalar(s) => match s.try_as_str() {
+            Some(v) => Ok(v),
+            None => datafusion::common::exec_err!(
+                "{function}: {argument} must be a string, not {}",
+                s.data_type()
+            ),
+        },
+        ColumnarValue::Array(_) => {
+            datafusion::common::exec_err!("{function}: {argument} must be a constant, not a column")
+        }
+    }
+}
+
+/// A return-type function for functions that always return `T`.
+macro_rules! returns {
+    ($t:expr) => {{
+        fn ret(
+            _: &[datafusion::arrow::datatypes::DataType],
+        ) -> datafusion::common::Result<datafusion::arrow::datatypes::DataType> {
+            Ok($t)
+        }
+        ret
+    }};
+}
+pub(crate) use returns;

@@ -1,0 +1,219 @@
+//! JSON functions. Athena's `json` values are carried as JSON text
+//! (varchar); extraction walks the text with a JSONPath (see `path`) instead
+//! of parsing whole documents. Text that is not JSON gives NULL, as in Trino,
+//! except in `json_parse`, whose job is to check it.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, StringBuilder,
+};
+use datafusion::arrow::compute::kernels::cast::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
+
+use super::{Udf, constant_str, finish, returns};
+
+mod path;
+
+/// The JSON functions.
+pub(crate) fn functions() -> Vec<ScalarUDF> {
+    let sig = |n: usize| Signature::exact(vec![DataType::Utf8; n], Volatility::Immutable);
+    let text = returns!(DataType::Utf8);
+    let int = returns!(DataType::Int64);
+    vec![
+        Udf::new("json_extract_scalar", sig(2), text, json_extract_scalar),
+        Udf::new("json_extract", sig(2), text, json_extract),
+        Udf::new("json_parse", sig(1), text, |a, n| json_parse(a, n, false)),
+        Udf::new("json_format", sig(1), text, json_format),
+        Udf::new("json_array_length", sig(1), int, json_array_length),
+        Udf::new("json_size", sig(2), int, json_size),
+        Udf::new(
+            "json_array_contains",
+            Signature::any(2, Volatility::Immutable),
+            returns!(DataType::Boolean),
+            json_array_contains,
+        ),
+    ]
+}
+
+/// `json_parse` giving NULL for text that is not JSON: what `try(json_parse(...))` plans.
+pub(crate) fn lenient() -> Vec<ScalarUDF> {
+    let sig = Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
+    vec![Udf::new(
+        "try_json_parse",
+        sig,
+        returns!(DataType::Utf8),
+        |a, n| json_parse(a, n, true),
+    )]
+}
+
+fn strings(array: &ArrayRef) -> Result<StringArray> {
+    Ok(cast(array, &DataType::Utf8)?.as_string::<i32>().clone())
+}
+
+/// Applies `f` to every document with a constant path, building text.
+fn extract(
+    function: &str,
+    args: &[ColumnarValue],
+    rows: usize,
+    f: impl Fn(&str, &mut StringBuilder) -> bool,
+) -> Result<ColumnarValue> {
+    let Some(path) = constant_str(function, "path", &args[1])? else {
+        return finish(args, Arc::new(StringArray::new_null(rows)));
+    };
+    let steps = path::parse(function, path)?;
+    let docs = strings(&args[0].to_array(rows)?)?;
+    let mut out = StringBuilder::with_capacity(docs.len(), docs.len() * 8);
+    for doc in docs.iter() {
+        match doc.and_then(|d| path::locate(d, &steps)) {
+            Some(value) if f(value, &mut out) => {}
+            _ => out.append_null(),
+        }
+    }
+    finish(args, Arc::new(out.finish()))
+}
+
+/// `json_extract_scalar(json, path)`: the string, number or boolean at
+/// `path` as text; NULL for objects, arrays, JSON null and missing paths.
+fn json_extract_scalar(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    extract(
+        "json_extract_scalar",
+        args,
+        rows,
+        |value, out| match value.as_bytes()[0] {
+            b'{' | b'[' | b'n' => false,
+            b'"' => {
+                let body = &value[1..value.len() - 1];
+                if !body.contains('\\') {
+                    out.append_value(body);
+                } else if let Ok(s) = serde_json::from_str::<String>(value) {
+                    out.append_value(s);
+                } else {
+                    return false;
+                }
+                true
+            }
+            _ => {
+                out.append_value(value);
+                true
+            }
+        },
+    )
+}
+
+/// `json_extract(json, path)`: the JSON value at `path`, as compact JSON text.
+fn json_extract(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    extract("json_extract", args, rows, |value, out| {
+        match value.as_bytes()[0] {
+            b'{' | b'[' => match serde_json::from_str::<serde_json::Value>(value) {
+                Ok(v) => out.append_value(v.to_string()),
+                Err(_) => return false,
+            },
+            _ => out.append_value(value),
+        }
+        true
+    })
+}
+
+/// `json_parse(text)`: checks that `text` is JSON and returns it in canonical
+/// form (compact, object keys sorted); invalid JSON is an error.
+fn json_parse(args: &[ColumnarValue], rows: usize, lenient: bool) -> Result<ColumnarValue> {
+    let docs = strings(&args[0].to_array(rows)?)?;
+    let mut out = StringBuilder::with_capacity(docs.len(), docs.len() * 8);
+    for doc in docs.iter() {
+        match doc {
+            None => out.append_null(),
+            Some(d) => match serde_json::from_str::<serde_json::Value>(d) {
+                Ok(v) => out.append_value(v.to_string()),
+                Err(_) if lenient => out.append_null(),
+                Err(e) => return exec_err!("json_parse: cannot convert {d:?} to JSON: {e}"),
+            },
+        }
+    }
+    finish(args, Arc::new(out.finish()))
+}
+
+/// `json_format(json)`: the JSON text of a `json` value.
+fn json_format(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    finish(
+        args,
+        strings(&args[0].to_array(rows)?).map(|a| Arc::new(a) as ArrayRef)?,
+    )
+}
+
+/// `json_array_length(json)`: the number of elements of a JSON array, else NULL.
+fn json_array_length(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let docs = strings(&args[0].to_array(rows)?)?;
+    let out: Int64Array = docs
+        .iter()
+        .map(|d| {
+            let d = d?.trim_start();
+            if d.starts_with('[') {
+                path::size(d)
+            } else {
+                None
+            }
+        })
+        .collect();
+    finish(args, Arc::new(out))
+}
+
+/// `json_size(json, path)`: the size of the object or array at `path`, 0 for
+/// a scalar, NULL when the path does not exist.
+fn json_size(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let Some(p) = constant_str("json_size", "path", &args[1])? else {
+        return finish(args, Arc::new(Int64Array::new_null(rows)));
+    };
+    let steps = path::parse("json_size", p)?;
+    let docs = strings(&args[0].to_array(rows)?)?;
+    let out: Int64Array = docs
+        .iter()
+        .map(|d| path::size(path::locate(d?, &steps)?))
+        .collect();
+    finish(args, Arc::new(out))
+}
+
+/// `json_array_contains(json, value)`: whether a JSON array holds `value`
+/// (a boolean, number or string); NULL when `json` is not an array.
+fn json_array_contains(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let ColumnarValue::Scalar(needle) = &args[1] else {
+        return exec_err!("json_array_contains: value (argument 2) must be a constant");
+    };
+    let matches: Box<dyn Fn(&str) -> bool> = match needle {
+        _ if needle.is_null() => return finish(args, Arc::new(BooleanArray::new_null(rows))),
+        ScalarValue::Boolean(Some(b)) => {
+            let b = *b;
+            Box::new(move |e| e == if b { "true" } else { "false" })
+        }
+        s if s.data_type().is_integer() => {
+            let n: i64 = s.cast_to(&DataType::Int64)?.try_into()?;
+            Box::new(move |e| e.parse::<i64>().is_ok_and(|v| v == n))
+        }
+        s if s.data_type().is_floating() || s.data_type().is_decimal() => {
+            let n: f64 = s.cast_to(&DataType::Float64)?.try_into()?;
+            Box::new(move |e| e.parse::<f64>().is_ok_and(|v| v == n))
+        }
+        s => match s.try_as_str().flatten() {
+            Some(t) => {
+                let t = t.to_string();
+                Box::new(move |e| {
+                    e.starts_with('"') && serde_json::from_str::<String>(e).is_ok_and(|v| v == t)
+                })
+            }
+            None => {
+                return exec_err!(
+                    "json_array_contains: value (argument 2) must be a boolean, number or string, not {}",
+                    s.data_type()
+                );
+            }
+        },
+    };
+    let docs = strings(&args[0].to_array(rows)?)?;
+    let out: BooleanArray = docs
+        .iter()
+        .map(|d| Some(path::elements(d?.trim_start())?.into_iter().any(&matches)))
+        .collect();
+    finish(args, Arc::new(out))
+}
