@@ -20,20 +20,58 @@ pub(crate) fn table(
     table.load_preset("||--+-++|    ++++++");
     table.set_content_arrangement(ContentArrangement::Dynamic);
     table.set_width(width.clamp(20, u16::MAX as usize) as u16);
-    let columns = schema.fields().len().max(1);
-    // A cell may take its share of the width less the borders ("| " and " |"),
-    // but never less than 8 characters.
-    let limit = (width.saturating_sub(1 + 3 * columns) / columns).max(8);
+    let rows: Vec<Vec<Option<String>>> = batches
+        .iter()
+        .map(batch_text)
+        .collect::<lathe::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let limits = column_limits(schema, &rows, width);
     table.set_header(schema.fields().iter().map(|f| f.name().clone()));
-    for batch in batches {
-        for row in batch_text(batch)? {
-            table.add_row(row.into_iter().map(|v| match v {
-                None => NULL.to_string(),
-                Some(s) => cut(&s, limit),
-            }));
-        }
+    for row in rows {
+        table.add_row(row.into_iter().zip(&limits).map(|(v, limit)| match v {
+            None => NULL.to_string(),
+            Some(s) => cut(&s, *limit),
+        }));
     }
     Ok(table.to_string())
+}
+
+/// How many characters each column may show: every column its natural
+/// width when the table fits; otherwise narrow columns keep theirs and the
+/// wide ones share what is left (never less than 8 characters).
+fn column_limits(schema: &SchemaRef, rows: &[Vec<Option<String>>], width: usize) -> Vec<usize> {
+    let natural: Vec<usize> = (0..schema.fields().len())
+        .map(|i| {
+            let header = schema.field(i).name().chars().count();
+            rows.iter()
+                .map(|r| r[i].as_ref().map_or(NULL.len(), |v| v.chars().count()))
+                .max()
+                .unwrap_or(0)
+                .max(header)
+        })
+        .collect();
+    // Borders take "| " before each column, " " after it, and a final "|".
+    let mut room = width.saturating_sub(1 + 3 * natural.len());
+    let mut limits = natural.clone();
+    let mut wide: Vec<usize> = (0..natural.len()).collect();
+    loop {
+        let share = (room / wide.len().max(1)).max(8);
+        let (narrow, rest): (Vec<usize>, Vec<usize>) =
+            wide.iter().partition(|&&i| natural[i] <= share);
+        if narrow.is_empty() {
+            for &i in &rest {
+                limits[i] = share;
+            }
+            return limits;
+        }
+        room = room.saturating_sub(narrow.iter().map(|&i| natural[i]).sum());
+        wide = rest;
+        if wide.is_empty() {
+            return limits;
+        }
+    }
 }
 
 /// One field per line, one block per row (`\x`).
@@ -129,6 +167,21 @@ mod tests {
             text.starts_with("-[ RECORD 1 ]\nnote | \n-[ RECORD 2 ]\nnote | NULL\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn narrow_columns_keep_their_width() {
+        let b = RecordBatch::try_from_iter(vec![
+            ("id", Arc::new(StringArray::from(vec!["1"])) as ArrayRef),
+            (
+                "note",
+                Arc::new(StringArray::from(vec!["x".repeat(100)])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let rows = batch_text(&b).unwrap();
+        assert_eq!(column_limits(&b.schema(), &rows, 40), [2, 31]);
+        assert_eq!(column_limits(&b.schema(), &rows, 200), [2, 100]);
     }
 
     #[test]
