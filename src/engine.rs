@@ -22,6 +22,7 @@ use crate::error::{Error, Result, closest};
 use crate::storage::counting::{CountingStore, ScanCounters};
 use datafusion::execution::object_store::ObjectStoreUrl;
 
+mod cooperative;
 mod providers;
 
 use providers::GlueCatalogProvider;
@@ -189,6 +190,7 @@ pub async fn build_session(
         .with_config(session_config)
         .with_runtime_env(runtime.build_arc()?)
         .with_default_features()
+        .with_physical_optimizer_rule(Arc::new(cooperative::CooperativeJoins))
         .build();
     let ctx = SessionContext::new_with_state(state);
     let local = Arc::new(object_store::local::LocalFileSystem::new());
