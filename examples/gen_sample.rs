@@ -329,7 +329,7 @@ fn write_clickstream(
                 rng,
             );
         }
-        lines.sort_by(|a, b| a.0.cmp(&b.0));
+        lines.sort_by_key(|a| a.0);
         let partition = hour.format("%Y/%m/%d/%H").to_string();
         let dir = raw.join(&partition);
         fs::create_dir_all(&dir)?;

@@ -95,10 +95,10 @@ impl FileConfig {
         let config_home = std::env::var_os("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-        if let Some(file) = config_home.map(|d| d.join("lathe").join("config.toml")) {
-            if file.is_file() {
-                return Self::load(&file);
-            }
+        if let Some(file) = config_home.map(|d| d.join("lathe").join("config.toml"))
+            && file.is_file()
+        {
+            return Self::load(&file);
         }
         Ok(Self::default())
     }

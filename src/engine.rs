@@ -124,10 +124,10 @@ impl Engine {
             return Ok(());
         };
         for reference in references {
-            if let TableReference::Bare { table } = &reference {
-                if state.table_functions().contains_key(table.as_ref()) {
-                    continue;
-                }
+            if let TableReference::Bare { table } = &reference
+                && state.table_functions().contains_key(table.as_ref())
+            {
+                continue;
             }
             let resolved = reference.clone().resolve(CATALOG_NAME, &self.database());
             if !resolved.catalog.eq_ignore_ascii_case(CATALOG_NAME)

@@ -245,10 +245,10 @@ impl Error {
 fn ours_in_chain(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut current = Some(e);
     while let Some(err) = current {
-        if let Some(ours) = err.downcast_ref::<Error>() {
-            if !matches!(ours, Error::DataFusion(_) | Error::Arrow(_)) {
-                return Some(ours.to_string());
-            }
+        if let Some(ours) = err.downcast_ref::<Error>()
+            && !matches!(ours, Error::DataFusion(_) | Error::Arrow(_))
+        {
+            return Some(ours.to_string());
         }
         current = err.source();
     }

@@ -85,7 +85,7 @@ pub(crate) struct Udf {
 
 impl Udf {
     /// A function named `name`, as a DataFusion [`ScalarUDF`].
-    pub(crate) fn new(
+    pub(crate) fn scalar_udf(
         name: &'static str,
         signature: Signature,
         return_type: ReturnType,

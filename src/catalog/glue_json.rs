@@ -177,14 +177,14 @@ impl GlueTable {
             ("CreateTime", &self.create_time),
             ("UpdateTime", &self.update_time),
         ] {
-            if let Some(GlueTime::Iso(text)) = time {
-                if chrono::DateTime::parse_from_rfc3339(text).is_err() {
-                    return Err(Error::InvalidTableDefinition {
-                        path: path.to_path_buf(),
-                        field: field.into(),
-                        reason: format!("is {text:?}, not an ISO-8601 time or epoch seconds"),
-                    });
-                }
+            if let Some(GlueTime::Iso(text)) = time
+                && chrono::DateTime::parse_from_rfc3339(text).is_err()
+            {
+                return Err(Error::InvalidTableDefinition {
+                    path: path.to_path_buf(),
+                    field: field.into(),
+                    reason: format!("is {text:?}, not an ISO-8601 time or epoch seconds"),
+                });
             }
         }
         let qualified = format!("{database}.{name}");

@@ -42,44 +42,44 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     let string1 = || Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
     let any = |n| Signature::any(n, Volatility::Immutable);
     let mut out = vec![
-        Udf::new("date_parse", strings2(), returns!(MS), |a, n| {
+        Udf::scalar_udf("date_parse", strings2(), returns!(MS), |a, n| {
             date_parse(a, n, false)
         }),
-        Udf::new("date_format", any(2), returns!(DataType::Utf8), date_format),
-        Udf::new("parse_datetime", strings2(), returns!(utc()), |a, n| {
+        Udf::scalar_udf("date_format", any(2), returns!(DataType::Utf8), date_format),
+        Udf::scalar_udf("parse_datetime", strings2(), returns!(utc()), |a, n| {
             parse_datetime(a, n, false)
         }),
-        Udf::new(
+        Udf::scalar_udf(
             "format_datetime",
             any(2),
             returns!(DataType::Utf8),
             format_datetime,
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "from_iso8601_timestamp",
             string1(),
             returns!(utc()),
             |a, n| from_iso8601_timestamp(a, n, false),
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "from_iso8601_date",
             string1(),
             returns!(DataType::Date32),
             |a, n| from_iso8601_date(a, n, false),
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "to_iso8601",
             any(1),
             |t| temporal(t, DataType::Utf8),
             to_iso8601,
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "from_unixtime",
             Signature::exact(vec![DataType::Float64], Volatility::Immutable),
             returns!(utc()),
             from_unixtime,
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "to_unixtime",
             any(1),
             |t| temporal(t, DataType::Float64),
@@ -96,19 +96,19 @@ pub(crate) fn lenient() -> Vec<ScalarUDF> {
     let strings2 = || Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable);
     let string1 = || Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
     vec![
-        Udf::new("try_date_parse", strings2(), returns!(MS), |a, n| {
+        Udf::scalar_udf("try_date_parse", strings2(), returns!(MS), |a, n| {
             date_parse(a, n, true)
         }),
-        Udf::new("try_parse_datetime", strings2(), returns!(utc()), |a, n| {
+        Udf::scalar_udf("try_parse_datetime", strings2(), returns!(utc()), |a, n| {
             parse_datetime(a, n, true)
         }),
-        Udf::new(
+        Udf::scalar_udf(
             "try_from_iso8601_timestamp",
             string1(),
             returns!(utc()),
             |a, n| from_iso8601_timestamp(a, n, true),
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "try_from_iso8601_date",
             string1(),
             returns!(DataType::Date32),

@@ -23,13 +23,13 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     let text = returns!(DataType::Utf8);
     let int = returns!(DataType::Int64);
     vec![
-        Udf::new("json_extract_scalar", sig(2), text, json_extract_scalar),
-        Udf::new("json_extract", sig(2), text, json_extract),
-        Udf::new("json_parse", sig(1), text, |a, n| json_parse(a, n, false)),
-        Udf::new("json_format", sig(1), text, json_format),
-        Udf::new("json_array_length", sig(1), int, json_array_length),
-        Udf::new("json_size", sig(2), int, json_size),
-        Udf::new(
+        Udf::scalar_udf("json_extract_scalar", sig(2), text, json_extract_scalar),
+        Udf::scalar_udf("json_extract", sig(2), text, json_extract),
+        Udf::scalar_udf("json_parse", sig(1), text, |a, n| json_parse(a, n, false)),
+        Udf::scalar_udf("json_format", sig(1), text, json_format),
+        Udf::scalar_udf("json_array_length", sig(1), int, json_array_length),
+        Udf::scalar_udf("json_size", sig(2), int, json_size),
+        Udf::scalar_udf(
             "json_array_contains",
             Signature::any(2, Volatility::Immutable),
             returns!(DataType::Boolean),
@@ -41,7 +41,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
 /// `json_parse` giving NULL for text that is not JSON: what `try(json_parse(...))` plans.
 pub(crate) fn lenient() -> Vec<ScalarUDF> {
     let sig = Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
-    vec![Udf::new(
+    vec![Udf::scalar_udf(
         "try_json_parse",
         sig,
         returns!(DataType::Utf8),

@@ -22,8 +22,8 @@ mod url;
 /// The string, regex and URL functions.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     let mut out = vec![
-        Udf::new("split", strings_then_int(2), list_of_strings, split),
-        Udf::new(
+        Udf::scalar_udf("split", strings_then_int(2), list_of_strings, split),
+        Udf::scalar_udf(
             "split_part",
             Signature::exact(
                 vec![DataType::Utf8, DataType::Utf8, DataType::Int64],

@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn null_is_distinct_and_long_cells_are_cut() {
         let b = batch();
-        let text = table(&b.schema(), &[b.clone()], 20).unwrap();
+        let text = table(&b.schema(), std::slice::from_ref(&b), 20).unwrap();
         assert_eq!(
             text,
             "+------------------+\n| note             |\n+------------------+\n|                  |\n| NULL             |\n| a very long val… |\n+------------------+"

@@ -61,10 +61,10 @@ impl ScanCounters {
     fn record(&self, location: &Path, bytes: u64) {
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut files) = self.files.lock() {
-            if !files.contains(location) {
-                files.insert(location.clone());
-            }
+        if let Ok(mut files) = self.files.lock()
+            && !files.contains(location)
+        {
+            files.insert(location.clone());
         }
     }
 }

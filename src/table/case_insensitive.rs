@@ -75,12 +75,11 @@ impl PhysicalExprAdapter for CaseInsensitiveAdapter {
     fn rewrite(&self, expr: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn PhysicalExpr>> {
         let renamed = expr
             .transform(|e| {
-                if let Some(column) = e.downcast_ref::<Column>() {
-                    if let Some(name) = self.renames.get(column.name()) {
-                        let column: Arc<dyn PhysicalExpr> =
-                            Arc::new(Column::new(name, column.index()));
-                        return Ok(Transformed::yes(column));
-                    }
+                if let Some(column) = e.downcast_ref::<Column>()
+                    && let Some(name) = self.renames.get(column.name())
+                {
+                    let column: Arc<dyn PhysicalExpr> = Arc::new(Column::new(name, column.index()));
+                    return Ok(Transformed::yes(column));
                 }
                 Ok(Transformed::no(e))
             })

@@ -45,7 +45,7 @@ pub(crate) fn unit(function: &str, name: &str) -> Result<Unit> {
 /// The date and time arithmetic and field functions.
 pub(super) fn functions() -> Vec<ScalarUDF> {
     let field_fn = |name, body| {
-        Udf::new(
+        Udf::scalar_udf(
             name,
             Signature::any(1, Volatility::Immutable),
             returns!(DataType::Int64),
@@ -53,13 +53,13 @@ pub(super) fn functions() -> Vec<ScalarUDF> {
         )
     };
     vec![
-        Udf::new(
+        Udf::scalar_udf(
             "date_add",
             Signature::any(3, Volatility::Immutable),
             add_type,
             date_add,
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "date_diff",
             Signature::any(3, Volatility::Immutable),
             returns!(DataType::Int64),

@@ -27,19 +27,19 @@ pub(super) fn functions() -> Vec<ScalarUDF> {
         Volatility::Immutable,
     );
     vec![
-        Udf::new(
+        Udf::scalar_udf(
             "regexp_extract",
             strings_then_int(2),
             returns!(DataType::Utf8),
             regexp_extract,
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "regexp_extract_all",
             strings_then_int(2),
             list_of_strings,
             regexp_extract_all,
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "regexp_replace",
             replace_sig,
             returns!(DataType::Utf8),

@@ -17,35 +17,35 @@ pub(super) fn functions() -> Vec<ScalarUDF> {
     let one = || Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
     let text = returns!(DataType::Utf8);
     vec![
-        Udf::new("url_extract_protocol", one(), text, |a, n| {
+        Udf::scalar_udf("url_extract_protocol", one(), text, |a, n| {
             part(a, n, |u| Some(u.scheme()))
         }),
-        Udf::new("url_extract_host", one(), text, |a, n| {
+        Udf::scalar_udf("url_extract_host", one(), text, |a, n| {
             part(a, n, Url::host_str)
         }),
-        Udf::new("url_extract_path", one(), text, |a, n| {
+        Udf::scalar_udf("url_extract_path", one(), text, |a, n| {
             part(a, n, |u| Some(u.path()))
         }),
-        Udf::new("url_extract_query", one(), text, |a, n| {
+        Udf::scalar_udf("url_extract_query", one(), text, |a, n| {
             part(a, n, Url::query)
         }),
-        Udf::new("url_extract_fragment", one(), text, |a, n| {
+        Udf::scalar_udf("url_extract_fragment", one(), text, |a, n| {
             part(a, n, Url::fragment)
         }),
-        Udf::new(
+        Udf::scalar_udf(
             "url_extract_port",
             one(),
             returns!(DataType::Int64),
             url_extract_port,
         ),
-        Udf::new(
+        Udf::scalar_udf(
             "url_extract_parameter",
             Signature::exact(vec![DataType::Utf8; 2], Volatility::Immutable),
             text,
             url_extract_parameter,
         ),
-        Udf::new("url_encode", one(), text, url_encode),
-        Udf::new("url_decode", one(), text, url_decode),
+        Udf::scalar_udf("url_encode", one(), text, url_encode),
+        Udf::scalar_udf("url_decode", one(), text, url_decode),
     ]
 }
 
