@@ -109,6 +109,8 @@ impl Engine {
     /// Plans one SQL statement. Run it with the returned frame's
     /// `execute_stream` or `collect`.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        let rewritten = crate::athena::rewrite(sql);
+        let sql = rewritten.as_deref().unwrap_or(sql);
         let state = self.ctx.state();
         let dialect = state.config().options().sql_parser.dialect;
         let statement = state.sql_to_statement(sql, &dialect)?;

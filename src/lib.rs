@@ -16,8 +16,10 @@
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
 //! - `script`: splitting scripts into statements
+//! - `athena`: Athena statements DataFusion does not parse, rewritten
 #![warn(missing_docs, unreachable_pub)]
 
+mod athena;
 pub mod catalog;
 mod config;
 mod engine;

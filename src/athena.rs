@@ -1,0 +1,69 @@
+//! Athena statements that DataFusion does not parse, rewritten into SQL it
+//! does before planning. Pure: text in, text out.
+//!
+//! Today: `SHOW DATABASES` / `SHOW SCHEMAS` with an optional Hive-style
+//! pattern (`*` matches anything, `|` separates alternatives), answered from
+//! `information_schema` with Athena's column name `database_name`.
+
+/// The rewritten statement, or `None` when `sql` is not one of these.
+pub(crate) fn rewrite(sql: &str) -> Option<String> {
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let is_show_databases = words.len() >= 2
+        && words[0].eq_ignore_ascii_case("show")
+        && (words[1].eq_ignore_ascii_case("databases") || words[1].eq_ignore_ascii_case("schemas"));
+    if !is_show_databases {
+        return None;
+    }
+    let rest = words[2..].join(" ");
+    let rest = rest.trim().trim_end_matches(';').trim();
+    let pattern = match rest
+        .strip_prefix("LIKE")
+        .or_else(|| rest.strip_prefix("like"))
+    {
+        Some(p) => Some(p.trim()),
+        None if rest.is_empty() => None,
+        None => Some(rest),
+    };
+    let filter = match pattern {
+        None => String::new(),
+        Some(p) => {
+            let inner = p.strip_prefix('\'')?.strip_suffix('\'')?;
+            // Hive patterns: `*` is any run of characters, `|` an alternative.
+            let regex = inner
+                .split('|')
+                .map(|alt| format!("^{}$", alt.trim().replace('*', ".*")))
+                .collect::<Vec<_>>()
+                .join("|")
+                .replace('\'', "''");
+            format!(" AND regexp_like(schema_name, '{regex}')")
+        }
+    };
+    Some(format!(
+        "SELECT schema_name AS database_name FROM information_schema.schemata \
+         WHERE schema_name <> 'information_schema'{filter} ORDER BY 1"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_databases_with_and_without_a_pattern() {
+        let plain = rewrite("show databases").unwrap();
+        assert!(
+            plain.ends_with("WHERE schema_name <> 'information_schema' ORDER BY 1"),
+            "{plain}"
+        );
+        let like = rewrite("SHOW SCHEMAS LIKE 'we*|mas*';").unwrap();
+        assert!(
+            like.contains("regexp_like(schema_name, '^we.*$|^mas.*$')"),
+            "{like}"
+        );
+        let bare = rewrite("SHOW DATABASES 'web'").unwrap();
+        assert!(bare.contains("'^web$'"), "{bare}");
+        assert_eq!(rewrite("SHOW TABLES"), None);
+        assert_eq!(rewrite("SELECT 1"), None);
+        assert_eq!(rewrite("SHOW DATABASES LIKE web"), None);
+    }
+}
