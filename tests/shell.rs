@@ -50,8 +50,10 @@ fn multi_line_statements_errors_and_recovery() {
 fn tab_completes_table_names_and_describe_shows_types() {
     let home = tempfile::tempdir().unwrap();
     let mut s = shell(home.path());
-    // Names load in the background; give them a moment.
-    std::thread::sleep(Duration::from_millis(500));
+    // Names load in the background while the first statement runs.
+    s.send_line("SELECT 1 AS warm;").unwrap();
+    s.exp_string("1 row in").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
     s.send("SELECT count(*) AS n FROM master.prod").unwrap();
     s.send("\t").unwrap();
     s.flush().unwrap();
@@ -72,7 +74,8 @@ fn ctrl_c_cancels_a_long_query_and_the_shell_goes_on() {
     let mut s = shell(home.path());
     s.send_line("SELECT count(*) FROM range(100000000) a CROSS JOIN range(100000000) b;")
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // The progress line appears once the query has run for a second.
+    s.exp_string("Ctrl-C cancels").unwrap();
     s.send_control('c').unwrap();
     s.exp_string("cancelled after").unwrap();
     s.send_line("SELECT 'still here' AS status;").unwrap();
