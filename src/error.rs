@@ -280,6 +280,10 @@ fn datafusion_message(e: &datafusion::error::DataFusionError) -> String {
         E::IoError(e) => e.to_string(),
         other => other.to_string(),
     };
+    // Wrapped errors repeat their category at every layer; it says nothing to a user.
+    let text = text
+        .replace("Parquet error: ", "")
+        .replace("External error: ", "");
     text.trim_end().to_string()
 }
 

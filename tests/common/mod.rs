@@ -267,6 +267,38 @@ pub fn build() -> Fixtures {
         b"{\"id\": 4}\n{\"id\": 5}\n{\"id\": 6}\n",
     );
 
+    // fx.corrupt: a Parquet file cut after 100 bytes; fx.truncated: a gzip file cut short.
+    write_json(
+        &fx.join("corrupt.json"),
+        &table(
+            "corrupt",
+            &[("id", "bigint")],
+            "../data/corrupt/",
+            PARQUET,
+            json!({}),
+            &[],
+        ),
+    );
+    let whole = fs::read(data.join("items/part-0.parquet")).unwrap();
+    write(&data.join("corrupt/part-0.parquet"), &whole[..100]);
+    write_json(
+        &fx.join("truncated.json"),
+        &table(
+            "truncated",
+            &[("id", "bigint")],
+            "../data/truncated/",
+            OPENX,
+            json!({}),
+            &[],
+        ),
+    );
+    let lines: String = (0..2000).map(|i| format!("{{\"id\": {i}}}\n")).collect();
+    let zipped = gzip(&lines);
+    write(
+        &data.join("truncated/part-0.json.gz"),
+        &zipped[..zipped.len() / 2],
+    );
+
     // fx.nowhere: a location that does not exist.
     write_json(
         &fx.join("nowhere.json"),
