@@ -17,6 +17,9 @@ pub(crate) struct ValueFormatter<'a> {
 
 enum Kind<'a> {
     Scalar(ArrayFormatter<'a>),
+    /// A timestamp with a time zone: local time, then the zone's name, as
+    /// Athena prints `timestamp with time zone` (`... 03:04:05.678 UTC`).
+    Zoned(ArrayFormatter<'a>, String),
     List(Box<ValueFormatter<'a>>),
     Struct(Vec<(String, ValueFormatter<'a>)>),
     Map(Box<ValueFormatter<'a>>, Box<ValueFormatter<'a>>),
@@ -27,7 +30,7 @@ fn options() -> FormatOptions<'static> {
         .with_null("null")
         .with_date_format(Some("%Y-%m-%d"))
         .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.3f"))
-        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.3f %Z"))
+        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.3f"))
 }
 
 impl<'a> ValueFormatter<'a> {
@@ -55,6 +58,13 @@ impl<'a> ValueFormatter<'a> {
                     Box::new(Self::try_new(m.values().as_ref())?),
                 )
             }
+            DataType::Timestamp(_, Some(zone)) => {
+                let label = match zone.as_ref() {
+                    "+00:00" | "Z" | "+0000" | "UTC" | "Etc/UTC" => "UTC".to_string(),
+                    other => other.to_string(),
+                };
+                Kind::Zoned(ArrayFormatter::try_new(array, &options())?, label)
+            }
             _ => Kind::Scalar(ArrayFormatter::try_new(array, &options())?),
         };
         Ok(Self { array, kind })
@@ -74,6 +84,7 @@ impl<'a> ValueFormatter<'a> {
         }
         match &self.kind {
             Kind::Scalar(f) => _ = write!(out, "{}", f.value(row)),
+            Kind::Zoned(f, zone) => _ = write!(out, "{} {zone}", f.value(row)),
             Kind::List(items) => {
                 let (start, end) = match self.array.data_type() {
                     DataType::LargeList(_) => {
