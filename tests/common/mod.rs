@@ -76,6 +76,14 @@ fn write_json(path: &Path, value: &Value) {
     );
 }
 
+fn write_parquet(path: &Path, batch: &RecordBatch) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = fs::File::create(path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
 fn gzip(text: &str) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(text.as_bytes()).unwrap();
@@ -206,11 +214,7 @@ pub fn build() -> Fixtures {
         ),
     ])
     .unwrap();
-    fs::create_dir_all(data.join("items")).unwrap();
-    let file = fs::File::create(data.join("items/part-0.parquet")).unwrap();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&data.join("items/part-0.parquet"), &batch);
 
     // fx.shouting: Parquet written with upper-case column names.
     write_json(
@@ -229,11 +233,7 @@ pub fn build() -> Fixtures {
         ("Label", Arc::new(StringArray::from(vec!["seven", "eight"]))),
     ])
     .unwrap();
-    fs::create_dir_all(data.join("shouting")).unwrap();
-    let file = fs::File::create(data.join("shouting/part-0.parquet")).unwrap();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&data.join("shouting/part-0.parquet"), &batch);
 
     // fx.registered: partitions registered with their own (non-Hive) locations;
     // one registered partition has no data at all.
