@@ -592,3 +592,19 @@ pub fn sample_map() -> lathe::LocationMap {
     let config = lathe::FileConfig::load(&repo().join("lathe.toml")).unwrap();
     lathe::LocationMap::new(config.mappings().unwrap())
 }
+
+/// The Python interpreter of the test virtualenv, with everything in
+/// `scripts/requirements-test.txt` installed (by `scripts/python-env`, which
+/// is quick when nothing changed). Panics with the script's error when the
+/// environment cannot be made: the tests that need it must fail, not skip.
+pub fn python() -> PathBuf {
+    let out = std::process::Command::new(repo().join("scripts/python-env"))
+        .output()
+        .expect("cannot run scripts/python-env");
+    assert!(
+        out.status.success(),
+        "scripts/python-env failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
