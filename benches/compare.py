@@ -283,6 +283,8 @@ def main():
             f"CREATE VIEW master.products AS SELECT * FROM read_parquet('{products}/*.parquet');\n")
         df_cols = ", ".join(f'"{k}" {t}' for k, _, t in CLICK_COLUMNS)
         df_setup = (
+            # Firehose nests files four folders deep; DataFusion ignores subfolders by default.
+            "SET datafusion.execution.listing_table_ignore_subdirectory = false;\n"
             "CREATE SCHEMA web; CREATE SCHEMA master;\n"
             f"CREATE EXTERNAL TABLE web.clickstream_raw ({df_cols}) STORED AS JSON "
             f"LOCATION '{click_df}/' OPTIONS ('format.compression' 'gzip');\n"
