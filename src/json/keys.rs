@@ -5,6 +5,9 @@
 //! for ASCII keys full lowercasing is ASCII lowercasing, so the common path
 //! compares bytes case-insensitively against the folded field names without
 //! building a folded copy or hashing. Other keys take the general path.
+//! In front of both sits a memo of the exact keys seen: the same few
+//! spellings repeat on every line, so most lookups are one cheap hash and
+//! one byte compare, for wanted and unwanted keys alike.
 
 use std::collections::HashMap;
 
@@ -15,10 +18,26 @@ const LINEAR_MAX: usize = 24;
 pub(crate) struct KeyIndex {
     case_insensitive: bool,
     dots_in_keys: bool,
+    /// The [`tag`]s of `names`, scanned first (a short run of integers).
+    tags: Vec<u32>,
     /// The folded names, for the linear scan of small structs.
     names: Vec<(Box<[u8]>, usize)>,
     lookup: HashMap<String, usize>,
     buf: String,
+    memo: Memo,
+}
+
+/// Length, first and last byte of an ASCII name, case-folded: a cheap filter
+/// before comparing bytes.
+fn tag(name: &[u8]) -> u32 {
+    match (name.first(), name.last()) {
+        (Some(first), Some(last)) => {
+            (name.len().min(0xffff) as u32) << 16
+                | u32::from(first.to_ascii_lowercase()) << 8
+                | u32::from(last.to_ascii_lowercase())
+        }
+        _ => 0,
+    }
 }
 
 impl KeyIndex {
@@ -28,23 +47,35 @@ impl KeyIndex {
         case_insensitive: bool,
         dots_in_keys: bool,
     ) -> Self {
-        let mut names: Vec<_> = lookup
+        let mut names: Vec<(Box<[u8]>, usize)> = lookup
             .iter()
             .map(|(name, &i)| (name.as_bytes().into(), i))
             .collect();
-        // Field order: keys usually arrive in it, so scans stop early.
         names.sort_by_key(|&(_, i)| i);
+        let tags = names.iter().map(|(name, _)| tag(name)).collect();
         Self {
             case_insensitive,
             dots_in_keys,
+            tags,
             names,
             lookup,
             buf: String::new(),
+            memo: Memo::default(),
         }
     }
 
     /// The field a key feeds, if any.
     pub(crate) fn get(&mut self, key: &str) -> Option<usize> {
+        let hash = Memo::hash(key.as_bytes());
+        if let Some(found) = self.memo.get(hash, key.as_bytes()) {
+            return found;
+        }
+        let found = self.resolve(key);
+        self.memo.insert(hash, key.as_bytes(), found);
+        found
+    }
+
+    fn resolve(&mut self, key: &str) -> Option<usize> {
         if self.dots_in_keys && key.contains('.') {
             // OpenX `dots.in.keys`: `a.b` names column `a_b`.
             self.buf.clear();
@@ -67,11 +98,13 @@ impl KeyIndex {
         // Folded names hold no ASCII capitals, so an ASCII key matches a name
         // exactly when its ASCII lowercasing equals it.
         if self.names.len() <= LINEAR_MAX {
-            return self
-                .names
-                .iter()
-                .find(|(name, _)| name.len() == bytes.len() && name.eq_ignore_ascii_case(bytes))
-                .map(|&(_, i)| i);
+            let key_tag = tag(bytes);
+            for (t, (name, i)) in self.tags.iter().zip(&self.names) {
+                if *t == key_tag && name.eq_ignore_ascii_case(bytes) {
+                    return Some(*i);
+                }
+            }
+            return None;
         }
         if !bytes.iter().any(u8::is_ascii_uppercase) {
             return self.lookup.get(key).copied();
@@ -80,6 +113,73 @@ impl KeyIndex {
         self.buf.push_str(key);
         self.buf.make_ascii_lowercase();
         self.lookup.get(&self.buf).copied()
+    }
+}
+
+/// Raw key → field, for the keys seen so far (up to a bound, so objects
+/// used as maps with ever-new keys cannot make it grow without end).
+struct Memo {
+    /// Open addressing, linear probing; `SLOTS` is a power of two.
+    slots: Vec<Option<(Box<[u8]>, Option<usize>)>>,
+    len: usize,
+}
+
+impl Memo {
+    const SLOTS: usize = 128;
+    const MAX_LEN: usize = Self::SLOTS / 2;
+
+    /// A cheap hash of the length and the first and last eight bytes.
+    fn hash(key: &[u8]) -> usize {
+        let n = key.len();
+        let mut head = [0u8; 8];
+        let mut tail = [0u8; 8];
+        if n >= 8 {
+            head.copy_from_slice(&key[..8]);
+            tail.copy_from_slice(&key[n - 8..]);
+        } else {
+            head[..n].copy_from_slice(key);
+        }
+        let mixed = u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29) ^ n as u64;
+        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 57) as usize
+    }
+
+    /// `Some(field)` when the key was seen before.
+    fn get(&self, hash: usize, key: &[u8]) -> Option<Option<usize>> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mut i = hash;
+        loop {
+            match &self.slots[i % Self::SLOTS] {
+                None => return None,
+                Some((seen, found)) if **seen == *key => return Some(*found),
+                Some(_) => i += 1,
+            }
+        }
+    }
+
+    fn insert(&mut self, hash: usize, key: &[u8], found: Option<usize>) {
+        if self.len >= Self::MAX_LEN {
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots.resize(Self::SLOTS, None);
+        }
+        let mut i = hash;
+        while self.slots[i % Self::SLOTS].is_some() {
+            i += 1;
+        }
+        self.slots[i % Self::SLOTS] = Some((key.into(), found));
+        self.len += 1;
+    }
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            len: 0,
+        }
     }
 }
 
@@ -124,6 +224,38 @@ mod tests {
             assert_eq!(keys.get("ÜNÏCODE"), Some(offset + 3));
             assert_eq!(keys.get("user_i"), None);
             assert_eq!(keys.get("user.id"), None);
+        }
+    }
+
+    #[test]
+    fn many_distinct_keys() {
+        let names: Vec<String> = (0..100).map(|i| format!("Key{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut keys = index(&names, true, false);
+        for _ in 0..2 {
+            for i in 0..300 {
+                let expected = (i < 100).then_some(i);
+                assert_eq!(keys.get(&format!("KEY{i}")), expected);
+                assert_eq!(keys.get(&format!("key{i}")), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn keys_in_any_order() {
+        let mut keys = index(&["a", "bb", "cc", "d"], true, false);
+        for _ in 0..2 {
+            for (key, field) in [("D", Some(3)), ("CC", Some(2)), ("x", None), ("a", Some(0))] {
+                assert_eq!(keys.get(key), field);
+            }
+            for (key, field) in [
+                ("a", Some(0)),
+                ("bb", Some(1)),
+                ("BC", None),
+                ("cc", Some(2)),
+            ] {
+                assert_eq!(keys.get(key), field);
+            }
         }
     }
 

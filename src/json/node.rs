@@ -296,6 +296,32 @@ mod tests {
     }
 
     #[test]
+    fn picks_the_last_of_wanted_keys_and_checks_the_rest() {
+        let pick = |key: &str| ["a", "c"].iter().position(|k| *k == key);
+        let mut slots = vec![None, None];
+        let line = br#"{"a": 1, "b": {"x": [1, "\u00e9"]}, "c": "s", "a": [2]}"#;
+        assert_eq!(parse_picked(line, pick, &mut slots).unwrap(), None);
+        assert_eq!(slots[0], Some(Node::Array(vec![Node::UInt(2)])));
+        assert_eq!(slots[1], Some(Node::Str("s".into())));
+        for (line, kind) in [
+            (&b"[1, {}]"[..], "an array"),
+            (b" null ", "null"),
+            (b"\"x\"", "a string"),
+        ] {
+            assert_eq!(parse_picked(line, pick, &mut slots).unwrap(), Some(kind));
+        }
+        // Skipped values are still checked, UTF-8 included.
+        for bad in [
+            &br#"{"b": [1,}"#[..],
+            br#"{"b": "\q"}"#,
+            b"{\"b\": \"\xff\"}",
+            br#"{"a": 1} {"#,
+        ] {
+            assert!(parse_picked(bad, pick, &mut slots).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn rejects_bad_json() {
         assert!(Node::parse(b"{\"a\": }").is_err());
         assert!(Node::parse(b"{\"a\": 1} trailing").is_err());
