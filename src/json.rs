@@ -296,8 +296,10 @@ impl FileOpener for SerdeJsonOpener {
     }
 }
 
-/// Bytes of decompressed text handed to the decoder at a time.
-const READ_BUFFER: usize = 256 * 1024;
+/// Bytes of decompressed text handed to the decoder at a time. A new
+/// buffer is zeroed once per file (the decompressors do not read into
+/// uninitialised memory), so bigger is not better for Firehose-sized files.
+const READ_BUFFER: usize = 64 * 1024;
 
 /// Record batches of a file read synchronously.
 struct ReadBatches<R> {
