@@ -86,7 +86,6 @@ impl RowDecoder {
             Ok(Some(kind)) => Err(format!("expected a JSON object, found {kind}")),
             Err(e) => Err(format!("malformed JSON: {e}")),
         };
-        slots.clear();
         self.spare = recycle(slots);
         result?;
         self.rows += 1;
@@ -125,8 +124,9 @@ impl Rules {
 
 /// An empty vector of another lifetime that keeps the allocation
 /// (collecting in place reuses it), so rows need not allocate their slots.
-fn recycle<'b>(slots: Vec<Option<Node<'_>>>) -> Vec<Option<Node<'b>>> {
-    slots.into_iter().filter_map(|_| None).collect()
+fn recycle<'b>(mut slots: Vec<Option<Node<'_>>>) -> Vec<Option<Node<'b>>> {
+    slots.clear();
+    slots.into_iter().map(|_| None).collect()
 }
 
 /// Folded field name → field index.

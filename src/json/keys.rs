@@ -116,11 +116,15 @@ impl KeyIndex {
     }
 }
 
+/// A raw key and the field it feeds.
+type MemoEntry = (Box<[u8]>, Option<usize>);
+
 /// Raw key → field, for the keys seen so far (up to a bound, so objects
 /// used as maps with ever-new keys cannot make it grow without end).
+#[derive(Default)]
 struct Memo {
     /// Open addressing, linear probing; `SLOTS` is a power of two.
-    slots: Vec<Option<(Box<[u8]>, Option<usize>)>>,
+    slots: Vec<Option<MemoEntry>>,
     len: usize,
 }
 
@@ -171,15 +175,6 @@ impl Memo {
         }
         self.slots[i % Self::SLOTS] = Some((key.into(), found));
         self.len += 1;
-    }
-}
-
-impl Default for Memo {
-    fn default() -> Self {
-        Self {
-            slots: Vec::new(),
-            len: 0,
-        }
     }
 }
 
