@@ -30,7 +30,7 @@ use crate::error::Error;
 use crate::java_date::DatePattern;
 
 pub(crate) mod convert;
-mod decoder;
+pub(crate) mod decoder;
 mod node;
 
 /// How a table's JSON is decoded: the SerDe and its properties (ATHENA.md §4).

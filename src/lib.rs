@@ -12,15 +12,19 @@
 //! - `storage`: location maps and resolution to object stores
 //! - `table`: the table provider (partitions, pruning, file scans)
 //! - `json`: the SerDe-aware JSON file source
+//! - `lines`: splitting byte streams into lines, for both decoders
 //! - `text`: the CSV/TSV file source (LazySimpleSerDe, OpenCSVSerde, RegexSerDe)
 //! - `engine`: the DataFusion session and statement planning
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
 //! - `script`: splitting scripts into statements
 //! - `athena`: Athena statements DataFusion does not parse, rewritten
+//! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 #![warn(missing_docs, unreachable_pub)]
 
 mod athena;
+#[doc(hidden)]
+pub mod bench;
 pub mod catalog;
 mod config;
 mod engine;
@@ -29,6 +33,7 @@ mod functions;
 mod hive_type;
 mod java_date;
 mod json;
+mod lines;
 pub mod render;
 mod script;
 mod storage;

@@ -40,7 +40,7 @@ use crate::text::{SerdeTextSource, TextOptions};
 
 mod case_insensitive;
 mod partitions;
-mod projection;
+pub(crate) mod projection;
 
 pub(crate) use partitions::ScanPartition;
 

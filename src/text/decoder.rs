@@ -16,6 +16,7 @@ use super::split::{CsvChars, compile_regex, parse_csv, separators, split_delimit
 use super::{FieldFormat, TextOptions};
 use crate::error::Error;
 use crate::json::TimestampFormat;
+use crate::lines::{LineSink, feed_lines};
 
 /// How lines are split, ready to run.
 enum Splitter {
@@ -268,39 +269,22 @@ fn hive_type_name(data_type: &DataType) -> String {
     }
 }
 
+impl LineSink for TextLineDecoder {
+    fn line(&mut self, line: &[u8]) -> Result<(), ArrowError> {
+        self.decode_line(line)
+    }
+
+    fn full(&self) -> bool {
+        self.rows >= self.batch_size
+    }
+}
+
 impl Decoder for TextLineDecoder {
     fn decode(&mut self, buf: &[u8]) -> Result<usize, ArrowError> {
-        if buf.is_empty() {
-            // End of input: the last line may lack its terminator.
-            if !self.partial.is_empty() {
-                let line = std::mem::take(&mut self.partial);
-                self.decode_line(&line)?;
-            }
-            return Ok(0);
-        }
-        let mut pos = 0;
-        while self.rows < self.batch_size && pos < buf.len() {
-            match memchr::memchr(self.line_delim, &buf[pos..]) {
-                Some(i) => {
-                    let end = pos + i;
-                    if self.partial.is_empty() {
-                        self.decode_line(&buf[pos..end])?;
-                    } else {
-                        let mut line = std::mem::take(&mut self.partial);
-                        line.extend_from_slice(&buf[pos..end]);
-                        self.decode_line(&line)?;
-                        line.clear();
-                        self.partial = line;
-                    }
-                    pos = end + 1;
-                }
-                None => {
-                    self.partial.extend_from_slice(&buf[pos..]);
-                    pos = buf.len();
-                }
-            }
-        }
-        Ok(pos)
+        let mut partial = std::mem::take(&mut self.partial);
+        let consumed = feed_lines(&mut partial, buf, self.line_delim, self);
+        self.partial = partial;
+        consumed
     }
 
     fn flush(&mut self) -> Result<Option<RecordBatch>, ArrowError> {

@@ -32,43 +32,36 @@ pub(crate) fn split_delimited(
     if max == 0 {
         return;
     }
+    // Without an escape byte in the line, memchr finds the delimiters.
+    let escape = escape.filter(|e| memchr::memchr(*e, line).is_some());
     let mut start = 0;
-    match escape.filter(|e| memchr::memchr(*e, line).is_some()) {
-        None => {
-            for i in memchr::memchr_iter(delim, line) {
-                if rest && out.len() + 1 == max {
-                    break;
-                }
-                out.push((start, i));
-                start = i + 1;
-                if out.len() == max {
-                    return;
-                }
-            }
+    while let Some(i) = next_delimiter(line, start, delim, escape) {
+        if rest && out.len() + 1 == max {
+            break;
         }
-        Some(escape) => {
-            let mut i = 0;
-            while i < line.len() {
-                let b = line[i];
-                if b == escape {
-                    i += 2;
-                    continue;
-                }
-                if b == delim {
-                    if rest && out.len() + 1 == max {
-                        break;
-                    }
-                    out.push((start, i));
-                    start = i + 1;
-                    if out.len() == max {
-                        return;
-                    }
-                }
-                i += 1;
-            }
+        out.push((start, i));
+        start = i + 1;
+        if out.len() == max {
+            return;
         }
     }
     out.push((start, line.len()));
+}
+
+/// The next delimiter at or after `from`, not counting one right after `escape`.
+fn next_delimiter(line: &[u8], from: usize, delim: u8, escape: Option<u8>) -> Option<usize> {
+    let Some(escape) = escape else {
+        return memchr::memchr(delim, &line[from..]).map(|i| from + i);
+    };
+    let mut i = from;
+    while i < line.len() {
+        match line[i] {
+            b if b == escape => i += 2,
+            b if b == delim => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Removes LazySimpleSerDe escapes: the escape byte makes the next byte

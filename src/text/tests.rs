@@ -335,3 +335,29 @@ fn bad_properties_name_the_property() {
         FieldFormat::Delimited { field: b'\t', .. }
     ));
 }
+
+#[test]
+fn only_projected_columns_are_read() {
+    // Column b would fail the query (OpenCSV, not a bigint), but is not read.
+    let t = table(
+        TextSerde::OpenCsv,
+        &[("a", "string"), ("b", "bigint"), ("c", "int")],
+        &[],
+        &[],
+    );
+    let options = TextOptions::for_table(&t, TextSerde::OpenCsv).unwrap();
+    let schema = t.file_schema();
+    let mut decoder =
+        TextLineDecoder::new(&schema, &[2, 0], &options, 10, "/f.csv".into()).unwrap();
+    decoder.decode(b"x,not a number,3\ny,,4\n").unwrap();
+    decoder.decode(&[]).unwrap();
+    let batch = decoder.flush().unwrap().unwrap();
+    assert_eq!(batch.schema().field(0).name(), "c");
+    assert_eq!(
+        batch_text(&batch).unwrap(),
+        vec![
+            vec![Some("3".to_string()), Some("x".to_string())],
+            vec![Some("4".to_string()), Some("y".to_string())],
+        ]
+    );
+}
