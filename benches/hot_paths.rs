@@ -3,9 +3,11 @@
 //! OpenX JSON decoder, the text (CSV) decoders, Hive type parsing and
 //! Athena's result CSV writer. Decoders and the writer report MB/s.
 //!
-//! `cargo bench --bench hot_paths` measures on full-size inputs; `cargo test
-//! --all-targets` runs every benchmark once on tiny inputs (criterion's test
-//! mode, without `--bench`), so they stay compiled and working.
+//! `cargo bench --features bench --bench hot_paths` measures on full-size
+//! inputs; `cargo test --release --features bench --benches` runs every
+//! benchmark once on tiny inputs (criterion's test mode, without `--bench`).
+//! The `bench` feature keeps criterion (and the serde feature it needs) out
+//! of the default build; see Cargo.toml.
 
 use std::hint::black_box;
 use std::path::Path;
