@@ -24,6 +24,23 @@ pub enum StorageFormat {
     Json(JsonSerde),
     /// Apache Parquet.
     Parquet,
+    /// Delimited text (CSV, TSV, custom) read with one of Hive's text SerDes.
+    Text(TextSerde),
+}
+
+/// Which text SerDe a table declares; they split lines and convert values
+/// differently (see `text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextSerde {
+    /// `org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe`: Athena's default
+    /// TEXTFILE (`ROW FORMAT DELIMITED`); no quoting; a value that does not
+    /// parse is NULL.
+    LazySimple,
+    /// `org.apache.hadoop.hive.serde2.OpenCSVSerde`: quoted CSV; every field
+    /// is text, converted to the declared type as Athena does.
+    OpenCsv,
+    /// `org.apache.hadoop.hive.serde2.RegexSerDe`: one regex capture group per column.
+    Regex,
 }
 
 /// Which JSON SerDe a table declares; they differ in leniency (ATHENA.md §4).

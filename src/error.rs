@@ -62,7 +62,7 @@ pub enum Error {
 
     /// The table's SerDe / input format is not one lathe reads.
     #[error(
-        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX or Hive SerDe) and Parquet tables"
+        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX or Hive SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
     )]
     UnsupportedFormat {
         /// `db.table`.
@@ -171,6 +171,17 @@ pub enum Error {
     /// A line of a JSON data file could not be decoded.
     #[error("{file}, line {line}: {reason}")]
     MalformedJson {
+        /// The data file.
+        file: String,
+        /// 1-based line number within the file.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A line of a text (CSV) data file holds a value its column cannot read.
+    #[error("{file}, line {line}: {reason}")]
+    BadTextData {
         /// The data file.
         file: String,
         /// 1-based line number within the file.

@@ -31,8 +31,8 @@ use crate::catalog::{JsonSerde, TableDef};
 use crate::error::Error;
 use crate::java_date::DatePattern;
 
-mod convert;
-mod decoder;
+pub(crate) mod convert;
+pub(crate) mod decoder;
 mod keys;
 mod node;
 
@@ -114,7 +114,7 @@ impl JsonOptions {
 
 /// Splits `timestamp.formats` at commas; a comma inside a quoted literal
 /// (`'T'`-style) belongs to the pattern.
-fn split_formats(text: &str) -> Vec<String> {
+pub(crate) fn split_formats(text: &str) -> Vec<String> {
     let mut formats = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
@@ -347,7 +347,7 @@ impl<R: BufRead> Iterator for ReadBatches<R> {
 }
 
 /// Hive picks a codec from the file extension.
-fn compression_for(path: &str) -> FileCompressionType {
+pub(crate) fn compression_for(path: &str) -> FileCompressionType {
     let extension = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match extension.as_deref() {
         Some("gz") | Some("gzip") => FileCompressionType::GZIP,
@@ -358,7 +358,7 @@ fn compression_for(path: &str) -> FileCompressionType {
     }
 }
 
-fn data_file_error(file: &str, e: DataFusionError) -> DataFusionError {
+pub(crate) fn data_file_error(file: &str, e: DataFusionError) -> DataFusionError {
     DataFusionError::External(Box::new(Error::DataFile {
         file: file.to_string(),
         reason: e.to_string(),

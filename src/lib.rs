@@ -2,7 +2,7 @@
 //!
 //! An [`Engine`] reads table definitions from a Glue-shaped [`Catalog`]
 //! (a local folder of `aws glue get-table` JSON files), reads the tables'
-//! JSON and Parquet files with Athena's rules, and answers SQL through
+//! JSON, CSV/text and Parquet files with Athena's rules, and answers SQL through
 //! Apache DataFusion. The binary (`src/main.rs`) is the command line and
 //! shell; this library never touches stdout.
 //!
@@ -12,14 +12,19 @@
 //! - `storage`: location maps and resolution to object stores
 //! - `table`: the table provider (partitions, pruning, file scans)
 //! - `json`: the SerDe-aware JSON file source
+//! - `lines`: splitting byte streams into lines, for both decoders
+//! - `text`: the CSV/TSV file source (LazySimpleSerDe, OpenCSVSerde, RegexSerDe)
 //! - `engine`: the DataFusion session and statement planning
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
 //! - `script`: splitting scripts into statements
 //! - `athena`: Athena statements DataFusion does not parse, rewritten
+//! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 #![warn(missing_docs, unreachable_pub)]
 
 mod athena;
+#[doc(hidden)]
+pub mod bench;
 pub mod catalog;
 mod config;
 mod engine;
@@ -28,10 +33,12 @@ mod functions;
 mod hive_type;
 mod java_date;
 mod json;
+mod lines;
 pub mod render;
 mod script;
 mod storage;
 mod table;
+mod text;
 
 pub use catalog::Catalog;
 pub use config::{CATALOG_NAME, Config, FileConfig, parse_size};
@@ -43,3 +50,4 @@ pub use render::OutputFormat;
 pub use script::split_statements;
 pub use storage::counting::{ScanCounters, ScanStats};
 pub use storage::{LocationMap, LocationMapping};
+pub use text::{FieldFormat, TextOptions};

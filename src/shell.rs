@@ -375,6 +375,7 @@ impl Shell {
         let format = match def.format {
             lathe::catalog::StorageFormat::Parquet => "Parquet".to_string(),
             lathe::catalog::StorageFormat::Json(serde) => format!("JSON ({serde:?} SerDe)"),
+            lathe::catalog::StorageFormat::Text(serde) => format!("text ({serde:?} SerDe)"),
         };
         self.print(
             format!(

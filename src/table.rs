@@ -5,7 +5,8 @@
 //! folders), prunes them with the
 //! query's predicates on partition keys *before any data file is listed*,
 //! lists the files of the surviving partitions only, and hands DataFusion a
-//! standard `DataSourceExec` (Parquet, or JSON through [`crate::json`]).
+//! standard `DataSourceExec` (Parquet, JSON through [`crate::json`], or text
+//! through [`crate::text`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -35,10 +36,11 @@ use crate::catalog::{Catalog, StorageFormat, TableDef};
 use crate::error::Error;
 use crate::json::{JsonOptions, SerdeJsonSource};
 use crate::storage::{LocationMap, ResolvedLocation, resolve};
+use crate::text::{SerdeTextSource, TextOptions};
 
 mod case_insensitive;
 mod partitions;
-mod projection;
+pub(crate) mod projection;
 
 pub(crate) use partitions::ScanPartition;
 
@@ -230,6 +232,16 @@ impl GlueTableProvider {
             StorageFormat::Json(serde) => {
                 let options = JsonOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeJsonSource::new(table_schema, options));
+                let config = FileScanConfigBuilder::new(url, source)
+                    .with_file_groups(groups)
+                    .with_projection_indices(projection.cloned())?
+                    .with_limit(limit)
+                    .build();
+                Ok(DataSourceExec::from_data_source(config))
+            }
+            StorageFormat::Text(serde) => {
+                let options = TextOptions::for_table(&self.def, serde)?;
+                let source = Arc::new(SerdeTextSource::new(table_schema, options));
                 let config = FileScanConfigBuilder::new(url, source)
                     .with_file_groups(groups)
                     .with_projection_indices(projection.cloned())?

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Column, JsonSerde, PartitionDef, StorageFormat, TableDef};
+use super::{Column, JsonSerde, PartitionDef, StorageFormat, TableDef, TextSerde};
 use crate::error::{Error, Result};
 use crate::hive_type::parse_hive_type;
 
@@ -332,13 +332,27 @@ fn storage_format(
             StorageFormat::Json(JsonSerde::Hive)
         }
         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" => StorageFormat::Parquet,
+        "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe" => {
+            StorageFormat::Text(TextSerde::LazySimple)
+        }
+        "org.apache.hadoop.hive.serde2.OpenCSVSerde" => StorageFormat::Text(TextSerde::OpenCsv),
+        "org.apache.hadoop.hive.serde2.RegexSerDe" => StorageFormat::Text(TextSerde::Regex),
         "" if input == "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat" => {
             StorageFormat::Parquet
         }
         "" if input == "org.apache.hadoop.mapred.TextInputFormat" && classification == "json" => {
             StorageFormat::Json(JsonSerde::OpenX)
         }
+        // A text table with no SerDe is Hive's default, LazySimpleSerDe.
+        "" if input == "org.apache.hadoop.mapred.TextInputFormat"
+            && matches!(classification.as_str(), "csv" | "tsv" | "") =>
+        {
+            StorageFormat::Text(TextSerde::LazySimple)
+        }
         "" if input.is_empty() && classification == "parquet" => StorageFormat::Parquet,
+        "" if input.is_empty() && matches!(classification.as_str(), "csv" | "tsv") => {
+            StorageFormat::Text(TextSerde::LazySimple)
+        }
         "" if input.is_empty() && classification == "json" => StorageFormat::Json(JsonSerde::OpenX),
         other => {
             let format = if other.is_empty() { input } else { other };

@@ -29,6 +29,7 @@ use super::node::{Node, parse_picked};
 use super::{JsonOptions, TimestampFormat};
 use crate::catalog::JsonSerde;
 use crate::error::Error;
+use crate::lines::{LineSink, feed_lines};
 
 /// Decodes JSON objects (one per call) into columns of a fixed schema.
 pub(crate) struct RowDecoder {
@@ -652,39 +653,22 @@ impl LineDecoder {
     }
 }
 
+impl LineSink for LineDecoder {
+    fn line(&mut self, line: &[u8]) -> Result<(), ArrowError> {
+        self.decode_line(line)
+    }
+
+    fn full(&self) -> bool {
+        self.rows.len() >= self.batch_size
+    }
+}
+
 impl Decoder for LineDecoder {
     fn decode(&mut self, buf: &[u8]) -> Result<usize, ArrowError> {
-        if buf.is_empty() {
-            // End of input: the last line may lack its newline.
-            if !self.partial.is_empty() {
-                let line = std::mem::take(&mut self.partial);
-                self.decode_line(&line)?;
-            }
-            return Ok(0);
-        }
-        let mut pos = 0;
-        while self.rows.len() < self.batch_size && pos < buf.len() {
-            match memchr::memchr(b'\n', &buf[pos..]) {
-                Some(i) => {
-                    let end = pos + i;
-                    if self.partial.is_empty() {
-                        self.decode_line(&buf[pos..end])?;
-                    } else {
-                        let mut line = std::mem::take(&mut self.partial);
-                        line.extend_from_slice(&buf[pos..end]);
-                        self.decode_line(&line)?;
-                        line.clear();
-                        self.partial = line;
-                    }
-                    pos = end + 1;
-                }
-                None => {
-                    self.partial.extend_from_slice(&buf[pos..]);
-                    pos = buf.len();
-                }
-            }
-        }
-        Ok(pos)
+        let mut partial = std::mem::take(&mut self.partial);
+        let consumed = feed_lines(&mut partial, buf, b'\n', self);
+        self.partial = partial;
+        consumed
     }
 
     fn flush(&mut self) -> Result<Option<RecordBatch>, ArrowError> {
