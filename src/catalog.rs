@@ -14,7 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use crate::error::Result;
 
-mod glue_json;
+pub(crate) mod glue_json;
 pub mod local;
 
 /// How a table's files are encoded.
