@@ -246,6 +246,28 @@ impl Engine {
             statement: statement.clone(),
             reason,
         };
+        // Existence first: it is the more useful message.
+        let databases = self.catalog.databases().await?;
+        if !databases.iter().any(|d| d.eq_ignore_ascii_case(&database)) {
+            return Err(Error::DatabaseNotFound {
+                suggestion: closest(&database, databases.iter().map(String::as_str)),
+                database,
+            });
+        }
+        if self
+            .catalog
+            .tables(&database)
+            .await?
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&name))
+        {
+            if create.if_not_exists {
+                return self.done();
+            }
+            return Err(Error::TableExists {
+                name: format!("{database}.{name}"),
+            });
+        }
         let Some(location) = create.location.clone() else {
             return Err(invalid("LOCATION is required for an external table".into()));
         };
@@ -520,3 +542,6 @@ impl Engine {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;
