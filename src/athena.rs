@@ -55,49 +55,19 @@ pub(crate) fn rewrite(sql: &str) -> Option<String> {
 /// names and comments is not a parameter. On a count mismatch, returns the
 /// number of parameters the statement has.
 pub(crate) fn bind_parameters(text: &str, values: &[String]) -> Result<String, usize> {
+    use crate::script::{Piece, pieces};
     let mut out = String::with_capacity(text.len());
     let mut slots = 0;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' | '`' => {
-                out.push(c);
-                // Quotes are escaped by doubling, which this loop handles as
-                // a close followed by an open.
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if d == c {
-                        break;
-                    }
-                }
-            }
-            '-' if chars.peek() == Some(&'-') => {
-                out.push(c);
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                out.push(c);
-                let mut previous = ' ';
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if previous == '*' && d == '/' {
-                        break;
-                    }
-                    previous = d;
-                }
-            }
-            '?' => {
+    for piece in pieces(text) {
+        match piece {
+            Piece::Code('?') => {
                 if let Some(value) = values.get(slots) {
                     out.push_str(value);
                 }
                 slots += 1;
             }
-            c => out.push(c),
+            Piece::Code(c) => out.push(c),
+            Piece::Quoted(text) | Piece::Comment(text) => out.push_str(text),
         }
     }
     if slots == values.len() {

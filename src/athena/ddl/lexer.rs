@@ -50,8 +50,8 @@ pub(super) fn lex(text: &str) -> (Vec<Token>, Option<LexError>) {
             while chars.next_if(|&(_, c)| c != '\n').is_some() {}
             continue;
         }
-        if rest.starts_with("/*") {
-            match rest[2..].find("*/") {
+        if let Some(body) = rest.strip_prefix("/*") {
+            match body.find("*/") {
                 Some(end) => {
                     let stop = start + 2 + end + 2;
                     while chars.next_if(|&(i, _)| i < stop).is_some() {}

@@ -119,17 +119,12 @@ pub(crate) enum Statement {
 
 /// Class names that `STORED AS` and `ROW FORMAT DELIMITED` stand for.
 pub(crate) mod formats {
+    pub(crate) use crate::catalog::glue_json::{
+        HIVE_JSON_SERDE as HIVE_JSON, PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, TEXT_INPUT,
+        TEXT_OUTPUT,
+    };
+
     pub(crate) const LAZY_SIMPLE: &str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
-    pub(crate) const TEXT_INPUT: &str = "org.apache.hadoop.mapred.TextInputFormat";
-    pub(crate) const TEXT_OUTPUT: &str =
-        "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
-    pub(crate) const PARQUET_SERDE: &str =
-        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
-    pub(crate) const PARQUET_INPUT: &str =
-        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
-    pub(crate) const PARQUET_OUTPUT: &str =
-        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
-    pub(crate) const HIVE_JSON: &str = "org.apache.hive.hcatalog.data.JsonSerDe";
     pub(crate) const ORC_SERDE: &str = "org.apache.hadoop.hive.ql.io.orc.OrcSerde";
     pub(crate) const ORC_INPUT: &str = "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat";
     pub(crate) const ORC_OUTPUT: &str = "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat";
@@ -286,12 +281,12 @@ impl Parser<'_> {
             seen.push(clause);
         }
         // STORED AS TEXTFILE (or nothing) reads with LazySimpleSerDe unless a SerDe is named.
-        if t.input_format.is_none() {
-            if let Some((serde, input, output)) = formats::stored_as("TEXTFILE") {
-                t.serde.get_or_insert_with(|| serde.to_string());
-                t.input_format = Some(input.to_string());
-                t.output_format = Some(output.to_string());
-            }
+        if t.input_format.is_none()
+            && let Some((serde, input, output)) = formats::stored_as("TEXTFILE")
+        {
+            t.serde.get_or_insert_with(|| serde.to_string());
+            t.input_format = Some(input.to_string());
+            t.output_format = Some(output.to_string());
         }
         Ok(t)
     }

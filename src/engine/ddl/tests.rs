@@ -8,12 +8,13 @@ use crate::engine::Engine;
 async fn engine() -> (tempfile::TempDir, Engine) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("db")).unwrap();
-    for file in ["clickstream.json"] {
-        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("catalog/web")
-            .join(file);
-        std::fs::copy(from, dir.path().join("db").join(file)).unwrap();
-    }
+    // A real Glue dump: the sample's Firehose table, with projection.
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/web");
+    std::fs::copy(
+        sample.join("clickstream.json"),
+        dir.path().join("db/clickstream.json"),
+    )
+    .unwrap();
     let config = Config {
         catalog: dir.path().to_path_buf(),
         database: "db".into(),
