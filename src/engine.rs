@@ -5,7 +5,8 @@
 //! queries can call it. [`Engine::sql`] plans one statement, checking first
 //! that every table it names exists so that a typo gets a suggestion.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
@@ -19,11 +20,14 @@ use crate::catalog::Catalog;
 use crate::catalog::local::LocalCatalog;
 use crate::config::{CATALOG_NAME, Config};
 use crate::error::{Error, Result, closest};
+use crate::storage::LocationMap;
 use crate::storage::counting::{CountingStore, ScanCounters};
 use datafusion::execution::object_store::ObjectStoreUrl;
 
 mod cooperative;
+mod ddl;
 mod providers;
+mod show;
 
 use providers::GlueCatalogProvider;
 
@@ -33,6 +37,9 @@ pub struct Engine {
     catalog: Arc<dyn Catalog>,
     database: RwLock<String>,
     counters: Arc<ScanCounters>,
+    map: Arc<LocationMap>,
+    /// `PREPARE`d statements of this session, by name.
+    prepared: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -61,6 +68,8 @@ impl Engine {
             catalog,
             database: RwLock::new(database),
             counters,
+            map: Arc::new(config.location_map.clone()),
+            prepared: Mutex::default(),
         })
     }
 
@@ -108,7 +117,14 @@ impl Engine {
 
     /// Plans one SQL statement. Run it with the returned frame's
     /// `execute_stream` or `collect`.
+    ///
+    /// Athena's DDL and metadata statements (`CREATE EXTERNAL TABLE`, `MSCK
+    /// REPAIR TABLE`, `SHOW CREATE TABLE`, `DESCRIBE`, `PREPARE`, ...) run
+    /// here, when planned: the frame holds their result rows (none for DDL).
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        if let Some(statement) = crate::athena::ddl::parse(sql) {
+            return self.run_athena(statement?).await;
+        }
         let rewritten = crate::athena::rewrite(sql);
         let sql = rewritten.as_deref().unwrap_or(sql);
         let state = self.ctx.state();

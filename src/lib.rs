@@ -7,7 +7,8 @@
 //! shell; this library never touches stdout.
 //!
 //! Module map:
-//! - [`catalog`]: table definitions, the catalog seam, the local folder backend
+//! - [`catalog`]: table definitions, the catalog seam (read and write API),
+//!   the local folder backend
 //! - `hive_type`: Hive type strings to Arrow types
 //! - `storage`: location maps and resolution to object stores
 //! - `table`: the table provider (partitions, pruning, file scans)
@@ -18,7 +19,9 @@
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
 //! - `script`: splitting scripts into statements
-//! - `athena`: Athena statements DataFusion does not parse, rewritten
+//! - `athena`: Athena statements DataFusion does not parse: rewrites, and the
+//!   DDL/SHOW/DESCRIBE/PREPARE parser (`athena::ddl`) whose statements the
+//!   engine runs (`engine::ddl`, `engine::show`)
 //! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 #![warn(missing_docs, unreachable_pub)]
 
