@@ -4,6 +4,11 @@
 //! Today: `SHOW DATABASES` / `SHOW SCHEMAS` with an optional Hive-style
 //! pattern (`*` matches anything, `|` separates alternatives), answered from
 //! `information_schema` with Athena's column name `database_name`.
+//!
+//! Athena's write statements (UNLOAD) are parsed in [`write`] and run by
+//! the engine.
+
+pub(crate) mod write;
 
 /// The rewritten statement, or `None` when `sql` is not one of these.
 pub(crate) fn rewrite(sql: &str) -> Option<String> {

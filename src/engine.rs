@@ -5,6 +5,7 @@
 //! queries can call it. [`Engine::sql`] plans one statement, checking first
 //! that every table it names exists so that a typo gets a suggestion.
 
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use datafusion::common::TableReference;
@@ -19,11 +20,14 @@ use crate::catalog::Catalog;
 use crate::catalog::local::LocalCatalog;
 use crate::config::{CATALOG_NAME, Config};
 use crate::error::{Error, Result, closest};
+use crate::export::Destination;
+use crate::storage::LocationMap;
 use crate::storage::counting::{CountingStore, ScanCounters};
 use datafusion::execution::object_store::ObjectStoreUrl;
 
 mod cooperative;
 mod providers;
+mod unload;
 
 use providers::GlueCatalogProvider;
 
@@ -33,6 +37,7 @@ pub struct Engine {
     catalog: Arc<dyn Catalog>,
     database: RwLock<String>,
     counters: Arc<ScanCounters>,
+    location_map: Arc<LocationMap>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -61,6 +66,7 @@ impl Engine {
             catalog,
             database: RwLock::new(database),
             counters,
+            location_map: Arc::new(config.location_map.clone()),
         })
     }
 
@@ -106,9 +112,52 @@ impl Engine {
         &self.counters
     }
 
+    /// Where an export to `target` goes: a local path as is, a URL
+    /// (`s3://...`, `file://...`) through the location map to a local file
+    /// or to the object store the session has for it.
+    pub fn export_destination(&self, target: &str) -> Result<Destination> {
+        if !target.contains("://") {
+            return Ok(Destination::Local(PathBuf::from(target)));
+        }
+        let resolved = match crate::storage::resolve(target, &self.location_map) {
+            Ok(resolved) => resolved,
+            Err(Error::UnsupportedLocation { location, .. })
+                if location.starts_with("s3") && location.contains("://") =>
+            {
+                let bucket = target.split('/').nth(2).unwrap_or_default();
+                return Err(Error::InvalidOutput {
+                    destination: target.to_string(),
+                    reason: format!(
+                        "writing to S3 directly is not available yet; map the bucket to a \
+                         local folder with --map s3://{bucket}/=DIR (or a `map` entry in lathe.toml)"
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(path) = resolved.local_dir {
+            return Ok(Destination::Local(path));
+        }
+        let store = self.ctx.runtime_env().object_store(&resolved.store)?;
+        Ok(Destination::Object {
+            store,
+            path: resolved.prefix,
+            display: target.to_string(),
+        })
+    }
+
     /// Plans one SQL statement. Run it with the returned frame's
-    /// `execute_stream` or `collect`.
+    /// `execute_stream` or `collect`. Athena's write statements (UNLOAD)
+    /// run here and return an empty frame.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        if let Some(unload) = crate::athena::write::parse_unload(sql)? {
+            return self.unload(unload).await;
+        }
+        self.plan(sql).await
+    }
+
+    /// Plans a statement DataFusion parses (after Athena rewrites).
+    async fn plan(&self, sql: &str) -> Result<DataFrame> {
         let rewritten = crate::athena::rewrite(sql);
         let sql = rewritten.as_deref().unwrap_or(sql);
         let state = self.ctx.state();

@@ -208,6 +208,34 @@ pub enum Error {
         suggestion: Option<String>,
     },
 
+    /// An export's destination exists and overwriting was not asked for.
+    #[error(
+        "{destination} already exists; pass --force (or \\export! in the shell) to overwrite it"
+    )]
+    OutputExists {
+        /// The destination.
+        destination: String,
+    },
+
+    /// An export cannot be written (unknown extension, unwritable folder, ...).
+    #[error("cannot write {destination}: {reason}")]
+    InvalidOutput {
+        /// The destination.
+        destination: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// An Athena write statement (UNLOAD, CTAS, INSERT INTO) is malformed or
+    /// cannot run as written.
+    #[error("{statement}: {reason}")]
+    InvalidStatement {
+        /// The statement's kind, e.g. `UNLOAD`.
+        statement: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+
     /// An error from DataFusion (planning or execution).
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),

@@ -15,6 +15,7 @@
 //! - `engine`: the DataFusion session and statement planning
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
+//! - [`export`]: results written to files (also Parquet, gzip), never half-written
 //! - `script`: splitting scripts into statements
 //! - `athena`: Athena statements DataFusion does not parse, rewritten
 #![warn(missing_docs, unreachable_pub)]
@@ -24,6 +25,7 @@ pub mod catalog;
 mod config;
 mod engine;
 mod error;
+pub mod export;
 mod functions;
 mod hive_type;
 mod java_date;
