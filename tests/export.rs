@@ -78,6 +78,9 @@ fn tableau_hyper_reads_every_value_of_the_csv() {
     run(lathe().args(["-c", EVERY_TYPE, "-o"]).arg(&csv));
     let text = std::fs::read_to_string(&csv).unwrap();
     insta::assert_snapshot!("every_type_csv", text);
+    // What a snapshot does not show: `\n` line ends, a final one, no BOM.
+    assert!(text.ends_with("\"{id=null, name=}\"\n"), "{text:?}");
+    assert!(!text.contains('\r') && !text.starts_with('\u{feff}'));
 
     let out = Command::new(common::python())
         .args(["-c", HYPER_SCRIPT])
