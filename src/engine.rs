@@ -5,8 +5,9 @@
 //! queries can call it. [`Engine::sql`] plans one statement, checking first
 //! that every table it names exists so that a typo gets a suggestion.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
@@ -26,7 +27,10 @@ use crate::storage::counting::{CountingStore, ScanCounters};
 use datafusion::execution::object_store::ObjectStoreUrl;
 
 mod cooperative;
+mod ctas;
+mod ddl;
 mod providers;
+mod show;
 mod unload;
 
 use providers::GlueCatalogProvider;
@@ -37,7 +41,9 @@ pub struct Engine {
     catalog: Arc<dyn Catalog>,
     database: RwLock<String>,
     counters: Arc<ScanCounters>,
-    location_map: Arc<LocationMap>,
+    map: Arc<LocationMap>,
+    /// `PREPARE`d statements of this session, by name.
+    prepared: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -66,7 +72,8 @@ impl Engine {
             catalog,
             database: RwLock::new(database),
             counters,
-            location_map: Arc::new(config.location_map.clone()),
+            map: Arc::new(config.location_map.clone()),
+            prepared: Mutex::default(),
         })
     }
 
@@ -119,7 +126,7 @@ impl Engine {
         if !target.contains("://") {
             return Ok(Destination::Local(PathBuf::from(target)));
         }
-        let resolved = match crate::storage::resolve(target, &self.location_map) {
+        let resolved = match crate::storage::resolve(target, &self.map) {
             Ok(resolved) => resolved,
             Err(Error::UnsupportedLocation { location, .. })
                 if location.starts_with("s3") && location.contains("://") =>
@@ -147,11 +154,23 @@ impl Engine {
     }
 
     /// Plans one SQL statement. Run it with the returned frame's
-    /// `execute_stream` or `collect`. Athena's write statements (UNLOAD)
-    /// run here and return an empty frame.
+    /// `execute_stream` or `collect`.
+    ///
+    /// Athena's DDL and metadata statements (`CREATE EXTERNAL TABLE`, `MSCK
+    /// REPAIR TABLE`, `SHOW CREATE TABLE`, `DESCRIBE`, `PREPARE`, ...) run
+    /// here, when planned: the frame holds their result rows (none for DDL).
+    /// So do Athena's write statements (UNLOAD, CREATE TABLE AS, INSERT
+    /// INTO), which return no rows.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
-        if let Some(unload) = crate::athena::write::parse_unload(sql)? {
-            return self.unload(unload).await;
+        use crate::athena::write::WriteStatement;
+        match crate::athena::write::parse(sql)? {
+            Some(WriteStatement::Unload(unload)) => return self.unload(unload).await,
+            Some(WriteStatement::CreateTableAs(ctas)) => return self.create_table_as(ctas).await,
+            Some(WriteStatement::InsertInto(insert)) => return self.insert_into(insert).await,
+            None => {}
+        }
+        if let Some(statement) = crate::athena::ddl::parse(sql) {
+            return self.run_athena(statement?).await;
         }
         self.plan(sql).await
     }

@@ -226,13 +226,74 @@ pub enum Error {
         reason: String,
     },
 
-    /// An Athena write statement (UNLOAD, CTAS, INSERT INTO) is malformed or
-    /// cannot run as written.
+    /// The catalog backend cannot write.
+    #[error("{operation}: this catalog is read-only; use a local catalog folder to run DDL")]
+    ReadOnlyCatalog {
+        /// The statement or operation refused.
+        operation: String,
+    },
+
+    /// A catalog file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    CatalogWrite {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+
+    /// A database to create exists already.
+    #[error("database {database} already exists")]
+    DatabaseExists {
+        /// The database.
+        database: String,
+    },
+
+    /// A database to drop still holds tables.
+    #[error(
+        "database {database} is not empty: it holds {tables} table(s); drop them first or use DROP DATABASE {database} CASCADE"
+    )]
+    DatabaseNotEmpty {
+        /// The database.
+        database: String,
+        /// How many tables it holds.
+        tables: usize,
+    },
+
+    /// A table to create exists already.
+    #[error("table {name} already exists")]
+    TableExists {
+        /// `db.table`.
+        name: String,
+    },
+
+    /// A partition spec does not fit the table, or names a partition that is
+    /// (or is not) registered.
+    #[error("table {table}: {reason}")]
+    InvalidPartition {
+        /// `db.table`.
+        table: String,
+        /// What is wrong, naming the partition or key.
+        reason: String,
+    },
+
+    /// A DDL or metadata statement could not be parsed.
+    #[error("SQL syntax error at line {line}, column {column}: {reason}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// What was expected and what was found.
+        reason: String,
+    },
+
+    /// A statement is well-formed but cannot run as written.
     #[error("{statement}: {reason}")]
     InvalidStatement {
-        /// The statement's kind, e.g. `UNLOAD`.
+        /// The statement kind, e.g. `CREATE EXTERNAL TABLE web.t`.
         statement: String,
-        /// What is wrong and what to do.
+        /// What is wrong.
         reason: String,
     },
 

@@ -193,7 +193,8 @@ fn thousands(n: u64) -> String {
     out
 }
 
-fn human_bytes(n: u64) -> String {
+/// Bytes as a short human-readable size: `999 B`, `1.2 MB`.
+pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
     let mut value = n as f64;
     let mut unit = 0;

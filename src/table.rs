@@ -127,6 +127,38 @@ impl GlueTableProvider {
     }
 }
 
+/// The Hive-style `key=value/` partition folders under a table's location
+/// (what `MSCK REPAIR TABLE` registers): raw values in partition-key order,
+/// and each folder's path relative to the table's location. A location that
+/// does not exist has none.
+pub(crate) async fn discover_partitions(
+    state: &dyn Session,
+    def: &TableDef,
+    map: &LocationMap,
+) -> Result<Vec<(Vec<String>, String)>> {
+    let root = resolve(&def.location, map)?;
+    if root.local_dir.as_ref().is_some_and(|dir| !dir.is_dir()) {
+        return Ok(Vec::new());
+    }
+    let store = state.runtime_env().object_store(&root.store)?;
+    let found = partitions::discover(store.as_ref(), def, &root).await?;
+    let root_prefix = root.prefix.as_ref().to_string();
+    Ok(found
+        .into_iter()
+        .map(|c| {
+            let relative = c
+                .location
+                .prefix
+                .as_ref()
+                .strip_prefix(root_prefix.as_str())
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string();
+            (c.values, relative)
+        })
+        .collect())
+}
+
 #[async_trait]
 impl TableProvider for GlueTableProvider {
     fn schema(&self) -> SchemaRef {

@@ -422,3 +422,94 @@ fn unload_text_and_json_and_its_limits() {
         names(&many)
     );
 }
+
+#[test]
+fn ctas_registers_a_table_and_insert_into_appends_to_it() {
+    let fx = common::build();
+    let catalog = fx.catalog();
+    let target = fx.dir.path().join("ctas");
+    let location = format!("file://{}/", target.display());
+    let lathe_fx = || {
+        let mut cmd = lathe();
+        cmd.arg("--catalog").arg(&catalog).args(["--format", "csv"]);
+        cmd
+    };
+    let source = "SELECT product_id, name, price, category FROM master.products";
+    // Written, registered, and queried in the same session.
+    let created = run(lathe_fx().args([
+        "-c",
+        &format!(
+            "CREATE TABLE fx.top_products WITH (format = 'PARQUET', external_location = '{location}', \
+             partitioned_by = ARRAY['category']) AS {source} WHERE product_id < 1010; \
+             SELECT count(*) AS n FROM fx.top_products"
+        ),
+    ]));
+    assert_eq!(String::from_utf8_lossy(&created.stdout), "\"n\"\n\"10\"\n");
+    assert!(catalog.join("fx/top_products.json").is_file());
+    assert!(names(&target).iter().all(|f| f.starts_with("category=")));
+
+    run(lathe_fx().args([
+        "-c",
+        &format!("INSERT INTO fx.top_products {source} WHERE product_id BETWEEN 1010 AND 1019"),
+    ]));
+    let ordered = |from: &str| {
+        run(lathe_fx().args([
+            "-c",
+            &format!(
+                "SELECT product_id, name, CAST(price AS DECIMAL(10,2)) AS price, category \
+                 FROM {from} ORDER BY product_id"
+            ),
+        ]))
+        .stdout
+    };
+    let back = ordered("fx.top_products");
+    let expected = ordered(&format!("({source} WHERE product_id < 1020)"));
+    assert_eq!(
+        String::from_utf8_lossy(&back),
+        String::from_utf8_lossy(&expected)
+    );
+    assert_eq!(String::from_utf8_lossy(&back).lines().count(), 21);
+
+    // The table exists now, and its location is not empty.
+    let again = lathe_fx()
+        .args([
+            "-c",
+            &format!("CREATE TABLE fx.top_products WITH (external_location = '{location}') AS SELECT 1 AS x"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("table fx.top_products already exists"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let occupied = lathe_fx()
+        .args([
+            "-c",
+            &format!(
+                "CREATE TABLE fx.other WITH (external_location = '{location}') AS SELECT 1 AS x"
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&occupied.stderr).contains(&format!(
+            "CREATE TABLE AS: the target {location} is not empty"
+        )),
+        "{}",
+        String::from_utf8_lossy(&occupied.stderr)
+    );
+    let wrong = lathe_fx()
+        .args(["-c", "INSERT INTO fx.top_products SELECT 1, 'x'"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains(
+            "INSERT INTO fx.top_products: the query returns 2 columns; the table has 4 \
+             (product_id, name, price, category)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+}

@@ -1,7 +1,9 @@
-//! Athena's write statements, parsed: `UNLOAD (SELECT ...) TO 'location'
-//! WITH (format = '...', compression = '...', field_delimiter = '...',
-//! partitioned_by = ARRAY['col', ...])` (ATHENA.md §5). Pure: text in, a
-//! plain description out; the engine runs it.
+//! Athena's write statements, parsed (ATHENA.md §5): `UNLOAD (SELECT ...) TO
+//! 'location' WITH (format = '...', compression = '...', field_delimiter =
+//! '...', partitioned_by = ARRAY['col', ...])`; `CREATE TABLE t WITH (format,
+//! external_location, partitioned_by, write_compression, field_delimiter) AS
+//! SELECT ...`; `INSERT INTO t SELECT ...`. Pure: text in, a plain
+//! description out; the engine runs them.
 //!
 //! The statement is read with DataFusion's own SQL tokenizer, so strings,
 //! quoted names and comments inside the query do not confuse it; the inner
@@ -48,17 +50,179 @@ pub(crate) struct Unload {
     pub(crate) options: WriteOptions,
 }
 
+/// `CREATE TABLE [IF NOT EXISTS] [db.]t [WITH (...)] AS query`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CreateTableAs {
+    /// Database, when qualified (lower case).
+    pub(crate) database: Option<String>,
+    /// Table (lower case).
+    pub(crate) table: String,
+    /// `IF NOT EXISTS`.
+    pub(crate) if_not_exists: bool,
+    /// `external_location`, when given.
+    pub(crate) location: Option<String>,
+    /// The properties (`write_compression` as `compression`); PARQUET
+    /// unless `format` says otherwise.
+    pub(crate) options: WriteOptions,
+    /// The query, as written.
+    pub(crate) query: String,
+}
+
+/// `INSERT INTO [db.]t query`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InsertInto {
+    /// Database, when qualified (lower case).
+    pub(crate) database: Option<String>,
+    /// Table (lower case).
+    pub(crate) table: String,
+    /// The query, as written.
+    pub(crate) query: String,
+}
+
+/// One of the write statements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WriteStatement {
+    /// UNLOAD.
+    Unload(Unload),
+    /// CREATE TABLE AS.
+    CreateTableAs(CreateTableAs),
+    /// INSERT INTO.
+    InsertInto(InsertInto),
+}
+
 const UNLOAD: &str = "UNLOAD";
+const CTAS: &str = "CREATE TABLE AS";
+const INSERT: &str = "INSERT INTO";
+
+/// Parses a write statement; `Ok(None)` when `sql` is not one (a plain
+/// `CREATE TABLE t (columns)` is not: that is DDL).
+pub(crate) fn parse(sql: &str) -> Result<Option<WriteStatement>> {
+    if let Some(unload) = parse_unload(sql)? {
+        return Ok(Some(WriteStatement::Unload(unload)));
+    }
+    let Some(mut cursor) = Cursor::new(sql) else {
+        return Ok(None);
+    };
+    let first = cursor.next();
+    let second = cursor.next();
+    let word = |t: &Option<Token>, w: &str| matches!(t, Some(Token::Word(x)) if x.value.eq_ignore_ascii_case(w));
+    if word(&first, "create") && word(&second, "table") {
+        return parse_ctas(cursor);
+    }
+    if word(&first, "insert") && word(&second, "into") {
+        return parse_insert(cursor).map(|i| Some(WriteStatement::InsertInto(i)));
+    }
+    Ok(None)
+}
+
+fn parse_ctas(mut cursor: Cursor) -> Result<Option<WriteStatement>> {
+    let start = cursor.at;
+    let if_not_exists = cursor.words(&["if", "not", "exists"]);
+    let Some((database, table)) = cursor.name() else {
+        return Ok(None);
+    };
+    let properties = match cursor.peek() {
+        Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("with") => {
+            cursor.next();
+            if cursor.peek() != Some(&Token::LParen) {
+                cursor.at = start;
+                return Ok(None);
+            }
+            properties(&mut cursor, CTAS)?
+        }
+        Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("as") => Vec::new(),
+        // `CREATE TABLE t (columns ...)`: DDL, not ours.
+        _ => return Ok(None),
+    };
+    cursor.keyword_in(
+        CTAS,
+        "AS",
+        "the properties must be followed by AS SELECT ...",
+    )?;
+    let query = cursor.rest();
+    if query.is_empty() {
+        return Err(Error::InvalidStatement {
+            statement: CTAS.into(),
+            reason: "AS must be followed by a query".into(),
+        });
+    }
+    let mut location = None;
+    let mut rest = Vec::new();
+    for (key, value) in properties {
+        match key.as_str() {
+            "external_location" => location = Some(value.text(CTAS, &key)?),
+            "write_compression" | "parquet_compression" => rest.push(("compression".into(), value)),
+            "bucketed_by"
+            | "bucket_count"
+            | "table_type"
+            | "vacuum_max_snapshot_age_seconds"
+            | "orc_compression" => {
+                return Err(Error::InvalidStatement {
+                    statement: CTAS.into(),
+                    reason: format!("property {key} is not supported by lathe"),
+                });
+            }
+            "is_external" => {}
+            _ => rest.push((key, value)),
+        }
+    }
+    let options = write_options(rest, CTAS, Some(WriteFormat::Parquet))?;
+    Ok(Some(WriteStatement::CreateTableAs(CreateTableAs {
+        database,
+        table,
+        if_not_exists,
+        location,
+        options,
+        query,
+    })))
+}
+
+fn parse_insert(mut cursor: Cursor) -> Result<InsertInto> {
+    let Some((database, table)) = cursor.name() else {
+        return Err(Error::InvalidStatement {
+            statement: INSERT.into(),
+            reason: "INSERT INTO must be followed by a table name".into(),
+        });
+    };
+    let starts_query = |t: Option<&Token>| match t {
+        Some(Token::Word(w)) => ["select", "with", "values", "table"]
+            .iter()
+            .any(|k| w.value.eq_ignore_ascii_case(k)),
+        Some(Token::LParen) => true,
+        _ => false,
+    };
+    if cursor.peek() == Some(&Token::LParen) {
+        let mut ahead = Cursor {
+            tokens: cursor.tokens.clone(),
+            at: cursor.at,
+        };
+        ahead.next();
+        if !starts_query(ahead.peek()) {
+            return Err(Error::InvalidStatement {
+                statement: INSERT.into(),
+                reason: "a column list is not supported; select the table's columns in order"
+                    .into(),
+            });
+        }
+    }
+    if !starts_query(cursor.peek()) {
+        return Err(Error::InvalidStatement {
+            statement: INSERT.into(),
+            reason: "the table name must be followed by a query (SELECT ...)".into(),
+        });
+    }
+    Ok(InsertInto {
+        database,
+        table,
+        query: cursor.rest(),
+    })
+}
 
 /// Parses an UNLOAD statement; `Ok(None)` when `sql` is not one.
 pub(crate) fn parse_unload(sql: &str) -> Result<Option<Unload>> {
-    let Ok(tokens) = Tokenizer::new(&GenericDialect {}, sql)
-        .with_unescape(false)
-        .tokenize()
-    else {
+    let Some(mut cursor) = Cursor::new(sql) else {
         return Ok(None);
     };
-    let mut cursor = Cursor { tokens, at: 0 };
     match cursor.next() {
         Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("unload") => {}
         _ => return Ok(None),
@@ -81,7 +245,7 @@ pub(crate) fn parse_unload(sql: &str) -> Result<Option<Unload>> {
         "WITH",
         "the location must be followed by WITH (format = 'PARQUET', ...)",
     )?;
-    let options = parse_options(&mut cursor)?;
+    let options = write_options(properties(&mut cursor, UNLOAD)?, UNLOAD, None)?;
     if let Some(Token::SemiColon) = cursor.peek() {
         cursor.next();
     }
@@ -97,86 +261,170 @@ pub(crate) fn parse_unload(sql: &str) -> Result<Option<Unload>> {
     }))
 }
 
-fn parse_options(cursor: &mut Cursor) -> Result<WriteOptions> {
-    cursor.expect(
-        &Token::LParen,
-        "WITH must be followed by (property = value, ...)",
-    )?;
-    let (mut format, mut compression, mut delimiter, mut partitioned_by) =
-        (None, None, None, Vec::new());
+/// A property's value: `'text'` or `ARRAY['a', ...]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    Text(String),
+    Array(Vec<String>),
+}
+
+impl Value {
+    fn text(self, statement: &str, key: &str) -> Result<String> {
+        match self {
+            Value::Text(t) => Ok(t),
+            Value::Array(_) => Err(Error::InvalidStatement {
+                statement: statement.into(),
+                reason: format!("property {key} takes a quoted value, not an ARRAY"),
+            }),
+        }
+    }
+}
+
+/// `(key = value, ...)`, keys lower-cased.
+fn properties(cursor: &mut Cursor, statement: &str) -> Result<Vec<(String, Value)>> {
+    let fail = |reason: String| Error::InvalidStatement {
+        statement: statement.into(),
+        reason,
+    };
+    if cursor.next() != Some(Token::LParen) {
+        return Err(fail(
+            "WITH must be followed by (property = value, ...)".into(),
+        ));
+    }
+    let mut out = Vec::new();
     loop {
         let key = match cursor.next() {
             Some(Token::Word(w)) => w.value.to_ascii_lowercase(),
-            Some(Token::RParen) => break,
+            Some(Token::RParen) if out.is_empty() => break,
             other => {
-                return Err(invalid(&format!(
+                return Err(fail(format!(
                     "expected a property name, found {}",
                     shown(other)
                 )));
             }
         };
-        cursor.expect(&Token::Eq, &format!("property {key} must be followed by ="))?;
-        match key.as_str() {
-            "format" => {
-                let value = cursor.string(&key)?;
-                format = Some(match value.to_ascii_uppercase().as_str() {
-                    "PARQUET" => WriteFormat::Parquet,
-                    "JSON" => WriteFormat::Json,
-                    "TEXTFILE" => WriteFormat::Textfile,
-                    "ORC" | "AVRO" | "ION" => {
-                        return Err(invalid(&format!(
-                            "format '{value}' is not written by lathe; use PARQUET, JSON or TEXTFILE"
-                        )));
+        if cursor.next() != Some(Token::Eq) {
+            return Err(fail(format!("property {key} must be followed by =")));
+        }
+        let value = match cursor.next() {
+            Some(Token::SingleQuotedString(s)) => Value::Text(unescape(&s)),
+            Some(Token::Number(n, _)) => Value::Text(n),
+            Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("array") => {
+                let reason = format!("property {key} takes ARRAY['column', ...]");
+                if cursor.next() != Some(Token::LBracket) {
+                    return Err(fail(reason));
+                }
+                let mut values = Vec::new();
+                loop {
+                    match cursor.next() {
+                        Some(Token::SingleQuotedString(s)) => values.push(unescape(&s)),
+                        Some(Token::RBracket) if values.is_empty() => break,
+                        _ => return Err(fail(reason)),
                     }
-                    _ => {
-                        return Err(invalid(&format!(
-                            "format '{value}' is not one of PARQUET, ORC, AVRO, JSON, TEXTFILE"
-                        )));
-                    }
-                });
-            }
-            "compression" => compression = Some(cursor.string(&key)?.to_ascii_lowercase()),
-            "field_delimiter" => {
-                let value = cursor.string(&key)?;
-                let mut chars = value.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => delimiter = Some(c),
-                    _ => {
-                        return Err(invalid(&format!(
-                            "field_delimiter must be one character, not '{value}'"
-                        )));
+                    match cursor.next() {
+                        Some(Token::Comma) => {}
+                        Some(Token::RBracket) => break,
+                        _ => return Err(fail(reason)),
                     }
                 }
-            }
-            "partitioned_by" => partitioned_by = cursor.array(&key)?,
-            "compression_level" => {
-                // Accepted for Athena compatibility; lathe uses each codec's default level.
-                cursor.next();
+                Value::Array(values)
             }
             other => {
-                return Err(invalid(&format!(
-                    "unknown property {other}; UNLOAD takes format, compression, field_delimiter and partitioned_by"
+                return Err(fail(format!(
+                    "property {key} takes a quoted value, not {}",
+                    shown(other)
                 )));
             }
-        }
+        };
+        out.push((key.clone(), value));
         match cursor.next() {
             Some(Token::Comma) => continue,
             Some(Token::RParen) => break,
             other => {
-                return Err(invalid(&format!(
+                return Err(fail(format!(
                     "expected , or ) after property {key}, found {}",
                     shown(other)
                 )));
             }
         }
     }
+    Ok(out)
+}
+
+/// The write properties shared by UNLOAD and CTAS.
+fn write_options(
+    properties: Vec<(String, Value)>,
+    statement: &str,
+    default_format: Option<WriteFormat>,
+) -> Result<WriteOptions> {
+    let fail = |reason: String| Error::InvalidStatement {
+        statement: statement.into(),
+        reason,
+    };
+    let (mut format, mut compression, mut delimiter, mut partitioned_by) =
+        (default_format, None, None, Vec::new());
+    for (key, value) in properties {
+        match key.as_str() {
+            "format" => {
+                let value = value.text(statement, &key)?;
+                format = Some(match value.to_ascii_uppercase().as_str() {
+                    "PARQUET" => WriteFormat::Parquet,
+                    "JSON" => WriteFormat::Json,
+                    "TEXTFILE" => WriteFormat::Textfile,
+                    "ORC" | "AVRO" | "ION" => {
+                        return Err(fail(format!(
+                            "format '{value}' is not written by lathe; use PARQUET, JSON or TEXTFILE"
+                        )));
+                    }
+                    _ => {
+                        return Err(fail(format!(
+                            "format '{value}' is not one of PARQUET, ORC, AVRO, JSON, TEXTFILE"
+                        )));
+                    }
+                });
+            }
+            "compression" => {
+                compression = Some(value.text(statement, &key)?.to_ascii_lowercase());
+            }
+            "field_delimiter" => {
+                let value = value.text(statement, &key)?;
+                let mut chars = value.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => delimiter = Some(c),
+                    _ => {
+                        return Err(fail(format!(
+                            "field_delimiter must be one character, not '{value}'"
+                        )));
+                    }
+                }
+            }
+            "partitioned_by" => match value {
+                Value::Array(names) => {
+                    partitioned_by = names.iter().map(|n| n.to_lowercase()).collect();
+                }
+                Value::Text(_) => {
+                    return Err(fail(format!("property {key} takes ARRAY['column', ...]")));
+                }
+            },
+            // Accepted for Athena compatibility; lathe uses each codec's default level.
+            "compression_level" => {}
+            other => {
+                return Err(fail(format!(
+                    "unknown property {other}; {statement} takes format, compression, \
+                     field_delimiter and partitioned_by"
+                )));
+            }
+        }
+    }
     let Some(format) = format else {
-        return Err(invalid(
-            "the format property is required, e.g. WITH (format = 'PARQUET')",
+        return Err(fail(
+            "the format property is required, e.g. WITH (format = 'PARQUET')".into(),
         ));
     };
     if delimiter.is_some() && format != WriteFormat::Textfile {
-        return Err(invalid("field_delimiter applies to format 'TEXTFILE' only"));
+        return Err(fail(
+            "field_delimiter applies to format 'TEXTFILE' only".into(),
+        ));
     }
     Ok(WriteOptions {
         format,
@@ -209,6 +457,73 @@ struct Cursor {
 }
 
 impl Cursor {
+    /// The statement's tokens, strings kept as written; `None` when it does
+    /// not tokenize (DataFusion will say why).
+    fn new(sql: &str) -> Option<Self> {
+        let tokens = Tokenizer::new(&GenericDialect {}, sql)
+            .with_unescape(false)
+            .tokenize()
+            .ok()?;
+        Some(Self { tokens, at: 0 })
+    }
+
+    /// Consumes the words if they all come next.
+    fn words(&mut self, words: &[&str]) -> bool {
+        let start = self.at;
+        for w in words {
+            match self.next() {
+                Some(Token::Word(x)) if x.value.eq_ignore_ascii_case(w) => {}
+                _ => {
+                    self.at = start;
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// `name` or `db.name`, lower-cased.
+    fn name(&mut self) -> Option<(Option<String>, String)> {
+        let Some(Token::Word(first)) = self.next() else {
+            return None;
+        };
+        if self.peek() == Some(&Token::Period) {
+            self.next();
+            let Some(Token::Word(second)) = self.next() else {
+                return None;
+            };
+            return Some((
+                Some(first.value.to_lowercase()),
+                second.value.to_lowercase(),
+            ));
+        }
+        Some((None, first.value.to_lowercase()))
+    }
+
+    fn keyword_in(&mut self, statement: &str, word: &str, reason: &str) -> Result<()> {
+        match self.next() {
+            Some(Token::Word(w)) if w.value.eq_ignore_ascii_case(word) => Ok(()),
+            _ => Err(Error::InvalidStatement {
+                statement: statement.into(),
+                reason: reason.into(),
+            }),
+        }
+    }
+
+    /// The rest of the statement as written, without a final `;`.
+    fn rest(&mut self) -> String {
+        let mut text = String::new();
+        while let Some(token) = self.tokens.get(self.at) {
+            self.at += 1;
+            match token {
+                Token::EOF => break,
+                Token::Whitespace(Whitespace::SingleLineComment { .. }) => text.push('\n'),
+                t => text.push_str(&t.to_string()),
+            }
+        }
+        text.trim().trim_end_matches(';').trim().to_string()
+    }
+
     fn skip_space(&mut self) {
         while matches!(self.tokens.get(self.at), Some(Token::Whitespace(_))) {
             self.at += 1;
@@ -266,37 +581,6 @@ impl Cursor {
         }
         Err(invalid("the ( after UNLOAD is never closed"))
     }
-
-    fn string(&mut self, key: &str) -> Result<String> {
-        match self.next() {
-            Some(Token::SingleQuotedString(s)) => Ok(unescape(&s)),
-            other => Err(invalid(&format!(
-                "property {key} takes a quoted value, not {}",
-                shown(other)
-            ))),
-        }
-    }
-
-    /// `ARRAY['a', 'b']`, names lower-cased.
-    fn array(&mut self, key: &str) -> Result<Vec<String>> {
-        let reason = format!("property {key} takes ARRAY['column', ...]");
-        self.keyword("ARRAY", &reason)?;
-        self.expect(&Token::LBracket, &reason)?;
-        let mut values = Vec::new();
-        loop {
-            match self.next() {
-                Some(Token::SingleQuotedString(s)) => values.push(unescape(&s).to_lowercase()),
-                Some(Token::RBracket) if values.is_empty() => break,
-                _ => return Err(invalid(&reason)),
-            }
-            match self.next() {
-                Some(Token::Comma) => {}
-                Some(Token::RBracket) => break,
-                _ => return Err(invalid(&reason)),
-            }
-        }
-        Ok(values)
-    }
 }
 
 #[cfg(test)]
@@ -328,6 +612,68 @@ mod tests {
         assert_eq!(plain.query, "SELECT 1");
         assert_eq!(plain.options.format, WriteFormat::Parquet);
         assert!(plain.options.partitioned_by.is_empty());
+    }
+
+    #[test]
+    fn create_table_as_and_insert_into() {
+        let sql = "CREATE TABLE IF NOT EXISTS Web.Daily WITH (format = 'JSON', \
+                   external_location = 's3://b/daily/', write_compression = 'NONE', \
+                   partitioned_by = ARRAY['day']) AS SELECT n, day FROM t;";
+        let Some(WriteStatement::CreateTableAs(ctas)) = parse(sql).unwrap() else {
+            panic!("not a CTAS");
+        };
+        assert_eq!(
+            ctas,
+            CreateTableAs {
+                database: Some("web".into()),
+                table: "daily".into(),
+                if_not_exists: true,
+                location: Some("s3://b/daily/".into()),
+                options: WriteOptions {
+                    format: WriteFormat::Json,
+                    compression: Some("none".into()),
+                    field_delimiter: None,
+                    partitioned_by: vec!["day".into()],
+                },
+                query: "SELECT n, day FROM t".into(),
+            }
+        );
+        let Some(WriteStatement::CreateTableAs(plain)) =
+            parse("create table t as select 1 as x").unwrap()
+        else {
+            panic!("not a CTAS");
+        };
+        assert_eq!(plain.options.format, WriteFormat::Parquet);
+        assert_eq!((plain.database, plain.location), (None, None));
+        // A table with columns is DDL, not ours.
+        assert_eq!(parse("CREATE TABLE t (x int)").unwrap(), None);
+        assert_eq!(parse("CREATE EXTERNAL TABLE t (x int)").unwrap(), None);
+
+        let Some(WriteStatement::InsertInto(insert)) =
+            parse("INSERT INTO master.t SELECT * FROM s;").unwrap()
+        else {
+            panic!("not an INSERT");
+        };
+        assert_eq!(
+            (
+                insert.database.as_deref(),
+                insert.table.as_str(),
+                insert.query.as_str()
+            ),
+            (Some("master"), "t", "SELECT * FROM s")
+        );
+        assert_eq!(
+            parse("INSERT INTO t (a, b) SELECT 1, 2")
+                .unwrap_err()
+                .to_string(),
+            "INSERT INTO: a column list is not supported; select the table's columns in order"
+        );
+        assert_eq!(
+            parse("CREATE TABLE t WITH (bucket_count = 4) AS SELECT 1")
+                .unwrap_err()
+                .to_string(),
+            "CREATE TABLE AS: property bucket_count is not supported by lathe"
+        );
     }
 
     #[test]

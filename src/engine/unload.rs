@@ -27,50 +27,97 @@ use crate::error::{Error, Result};
 /// Athena's limit on partitions written by one statement.
 const MAX_PARTITIONS: usize = 100;
 
+/// How a write statement writes: format, codec, delimiter, partition columns.
+pub(super) struct WriteSpec<'a> {
+    /// The statement, for messages (`UNLOAD`, `CREATE TABLE AS`, ...).
+    pub(super) statement: &'a str,
+    /// The file format.
+    pub(super) format: WriteFormat,
+    /// Athena's compression name, when given.
+    pub(super) compression: Option<&'a str>,
+    /// The TEXTFILE field delimiter, when given.
+    pub(super) field_delimiter: Option<char>,
+    /// The query's columns that become `col=value/` folders.
+    pub(super) partition_columns: Vec<String>,
+    /// Whether the target must be empty (UNLOAD, CTAS) or may hold files (INSERT INTO).
+    pub(super) must_be_empty: bool,
+}
+
 impl Engine {
     /// Runs an UNLOAD (eagerly: the returned frame is empty, as Athena's
     /// UNLOAD returns no rows).
     pub(crate) async fn unload(&self, unload: Unload) -> Result<DataFrame> {
-        let target = crate::storage::resolve(&unload.location, &self.location_map)?;
-        let store = self.ctx.runtime_env().object_store(&target.store)?;
-        if let Some(first) = store.list(Some(&target.prefix)).next().await {
-            let first = first?;
-            return Err(invalid(format!(
-                "the target {} is not empty (it holds {}); UNLOAD writes only to an empty location",
-                unload.location,
-                first.location.filename().unwrap_or_default()
-            )));
-        }
         let frame = self.plan(&unload.query).await?;
-        let columns: Vec<String> = frame
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        let partition_columns = partition_columns(&columns, &unload.options.partitioned_by)?;
+        let columns = column_names(&frame);
+        let spec = WriteSpec {
+            statement: "UNLOAD",
+            format: unload.options.format,
+            compression: unload.options.compression.as_deref(),
+            field_delimiter: unload.options.field_delimiter,
+            partition_columns: partition_columns(
+                "UNLOAD",
+                &columns,
+                &unload.options.partitioned_by,
+            )?,
+            must_be_empty: true,
+        };
+        self.write_frame(frame, &unload.location, &spec).await?;
+        Ok(self.ctx.read_empty()?)
+    }
+
+    /// Writes a query's result under `location` in Athena's layout; returns
+    /// the folders (relative to `location`, e.g. `day=2024-05-04`) that
+    /// received new files. On failure, the files it wrote are removed.
+    pub(super) async fn write_frame(
+        &self,
+        frame: DataFrame,
+        location: &str,
+        spec: &WriteSpec<'_>,
+    ) -> Result<Vec<String>> {
+        let statement = spec.statement;
+        let target = crate::storage::resolve(location, &self.map)?;
+        let store = self.ctx.runtime_env().object_store(&target.store)?;
+        let before: HashSet<ObjectPath> = store
+            .list(Some(&target.prefix))
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await?;
+        if spec.must_be_empty
+            && let Some(first) = before.iter().next()
+        {
+            return Err(invalid(
+                statement,
+                format!(
+                    "the target {location} is not empty (it holds {}); {statement} writes only \
+                     to an empty location",
+                    first.filename().unwrap_or_default()
+                ),
+            ));
+        }
         let url = format!("{}{}/", target.store.as_str(), target.prefix);
-        let options = DataFrameWriteOptions::new().with_partition_by(partition_columns.clone());
-        let compression = unload.options.compression.as_deref();
-        let written = match unload.options.format {
+        let options =
+            DataFrameWriteOptions::new().with_partition_by(spec.partition_columns.clone());
+        let written = match spec.format {
             WriteFormat::Parquet => {
                 let mut parquet = TableParquetOptions::default();
-                parquet.global.compression = Some(parquet_codec(compression)?.into());
+                parquet.global.compression =
+                    Some(parquet_codec(statement, spec.compression)?.into());
                 frame.write_parquet(&url, options, Some(parquet)).await
             }
             WriteFormat::Json => {
                 let json = JsonOptions {
-                    compression: text_codec(compression)?,
+                    compression: text_codec(statement, spec.compression)?,
                     ..Default::default()
                 };
                 frame.write_json(&url, options, Some(json)).await
             }
             WriteFormat::Textfile => {
-                let delimiter = unload.options.field_delimiter.unwrap_or('\u{1}');
+                let delimiter = spec.field_delimiter.unwrap_or('\u{1}');
                 if !delimiter.is_ascii() {
-                    return Err(invalid(format!(
-                        "field_delimiter {delimiter:?} must be an ASCII character"
-                    )));
+                    return Err(invalid(
+                        statement,
+                        format!("field_delimiter {delimiter:?} must be an ASCII character"),
+                    ));
                 }
                 let csv = CsvOptions {
                     has_header: Some(false),
@@ -79,45 +126,95 @@ impl Engine {
                     null_value: Some("\\N".into()),
                     date_format: Some("%Y-%m-%d".into()),
                     timestamp_format: Some("%Y-%m-%d %H:%M:%S%.3f".into()),
-                    compression: text_codec(compression)?,
+                    compression: text_codec(statement, spec.compression)?,
                     ..Default::default()
                 };
                 frame.write_csv(&url, options, Some(csv)).await
             }
         };
+        let after: std::result::Result<Vec<ObjectPath>, object_store::Error> = store
+            .list(Some(&target.prefix))
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await;
+        let new: Vec<ObjectPath> = after
+            .as_ref()
+            .map(|all| {
+                all.iter()
+                    .filter(|p| !before.contains(*p))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Folders are removed only from a target that was empty: all of it is ours.
+        let local = if spec.must_be_empty {
+            target.local_dir.as_deref()
+        } else {
+            None
+        };
         if let Err(e) = written {
-            remove_all(store.as_ref(), &target.prefix, target.local_dir.as_deref()).await;
+            remove(store.as_ref(), &new, local).await;
             return Err(e.into());
         }
-        if !partition_columns.is_empty() {
-            let partitions = count_folders(store.as_ref(), &target.prefix).await?;
-            if partitions > MAX_PARTITIONS {
-                remove_all(store.as_ref(), &target.prefix, target.local_dir.as_deref()).await;
-                return Err(invalid(format!(
-                    "the query writes {partitions} partitions; Athena writes at most \
-                     {MAX_PARTITIONS} per statement"
-                )));
-            }
+        after?;
+        let prefix = format!("{}/", target.prefix);
+        let folders: HashSet<String> = new
+            .iter()
+            .map(|path| {
+                let relative = path.as_ref().strip_prefix(&prefix).unwrap_or(path.as_ref());
+                relative
+                    .rsplit_once('/')
+                    .map_or("", |(dir, _)| dir)
+                    .to_string()
+            })
+            .collect();
+        if !spec.partition_columns.is_empty() && folders.len() > MAX_PARTITIONS {
+            remove(store.as_ref(), &new, local).await;
+            return Err(invalid(
+                statement,
+                format!(
+                    "the query writes {} partitions; Athena writes at most {MAX_PARTITIONS} per \
+                     statement",
+                    folders.len()
+                ),
+            ));
         }
-        Ok(self.ctx.read_empty()?)
+        let mut folders: Vec<String> = folders.into_iter().collect();
+        folders.sort();
+        Ok(folders)
     }
 }
 
-fn invalid(reason: String) -> Error {
+/// The names of a frame's columns.
+pub(super) fn column_names(frame: &DataFrame) -> Vec<String> {
+    frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
+pub(super) fn invalid(statement: &str, reason: String) -> Error {
     Error::InvalidStatement {
-        statement: "UNLOAD".into(),
+        statement: statement.into(),
         reason,
     }
 }
 
 /// The query's columns named by `partitioned_by`, which must be its last
 /// columns in the same order (Athena's rule), with at least one column left.
-fn partition_columns(columns: &[String], keys: &[String]) -> Result<Vec<String>> {
+pub(super) fn partition_columns(
+    statement: &str,
+    columns: &[String],
+    keys: &[String],
+) -> Result<Vec<String>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
     if keys.len() >= columns.len() {
         return Err(invalid(
+            statement,
             "partitioned_by names every column; at least one column must be data".into(),
         ));
     }
@@ -127,19 +224,22 @@ fn partition_columns(columns: &[String], keys: &[String]) -> Result<Vec<String>>
         .zip(keys)
         .all(|(column, key)| column.eq_ignore_ascii_case(key));
     if !matches {
-        return Err(invalid(format!(
-            "partition columns must be the last columns of the SELECT, in partitioned_by order: \
+        return Err(invalid(
+            statement,
+            format!(
+                "partition columns must be the last columns of the SELECT, in partitioned_by order: \
              the query ends with {}, partitioned_by is {}",
-            tail.join(", "),
-            keys.join(", ")
-        )));
+                tail.join(", "),
+                keys.join(", ")
+            ),
+        ));
     }
     Ok(tail.to_vec())
 }
 
 /// Athena's `compression` for Parquet as DataFusion's codec setting; GZIP
 /// is Athena's default.
-fn parquet_codec(compression: Option<&str>) -> Result<&'static str> {
+fn parquet_codec(statement: &str, compression: Option<&str>) -> Result<&'static str> {
     Ok(match compression.unwrap_or("gzip") {
         "gzip" => "gzip(6)",
         "snappy" => "snappy",
@@ -147,56 +247,53 @@ fn parquet_codec(compression: Option<&str>) -> Result<&'static str> {
         "lz4" => "lz4",
         "none" | "uncompressed" => "uncompressed",
         other => {
-            return Err(invalid(format!(
-                "compression '{other}' is not one of GZIP, SNAPPY, ZSTD, LZ4, NONE for Parquet"
-            )));
+            return Err(invalid(
+                statement,
+                format!(
+                    "compression '{other}' is not one of GZIP, SNAPPY, ZSTD, LZ4, NONE for Parquet"
+                ),
+            ));
         }
     })
 }
 
 /// Athena's `compression` for text formats; GZIP is Athena's default.
-fn text_codec(compression: Option<&str>) -> Result<CompressionTypeVariant> {
+fn text_codec(statement: &str, compression: Option<&str>) -> Result<CompressionTypeVariant> {
     Ok(match compression.unwrap_or("gzip") {
         "gzip" => CompressionTypeVariant::GZIP,
         "bzip2" => CompressionTypeVariant::BZIP2,
         "zstd" => CompressionTypeVariant::ZSTD,
         "none" | "uncompressed" => CompressionTypeVariant::UNCOMPRESSED,
         other => {
-            return Err(invalid(format!(
-                "compression '{other}' is not one of GZIP, BZIP2, ZSTD, NONE for text formats"
-            )));
+            return Err(invalid(
+                statement,
+                format!(
+                    "compression '{other}' is not one of GZIP, BZIP2, ZSTD, NONE for text formats"
+                ),
+            ));
         }
     })
 }
 
-/// How many distinct folders hold the files under `prefix`.
-async fn count_folders(store: &dyn ObjectStore, prefix: &ObjectPath) -> Result<usize> {
-    let files: Vec<_> = store.list(Some(prefix)).try_collect().await?;
-    let folders: HashSet<String> = files
-        .iter()
-        .map(|meta| {
-            let path = meta.location.as_ref();
-            path.rsplit_once('/').map_or("", |(dir, _)| dir).to_string()
-        })
-        .collect();
-    Ok(folders.len())
+/// Removes the files a failed write made, and (local targets) the folders
+/// it left empty.
+async fn remove(store: &dyn ObjectStore, files: &[ObjectPath], local: Option<&std::path::Path>) {
+    let locations = futures::stream::iter(files.to_vec().into_iter().map(Ok)).boxed();
+    let _: Vec<_> = store.delete_stream(locations).collect().await;
+    if let Some(dir) = local {
+        remove_empty_folders(dir);
+    }
 }
 
-/// Removes everything under an UNLOAD's target after a failure (the target
-/// was empty before, so all of it is ours), folders too when local.
-async fn remove_all(store: &dyn ObjectStore, prefix: &ObjectPath, local: Option<&std::path::Path>) {
-    let locations = store
-        .list(Some(prefix))
-        .map_ok(|meta| meta.location)
-        .boxed();
-    let _: Vec<_> = store.delete_stream(locations).collect().await;
-    if let Some(dir) = local
-        && let Ok(entries) = std::fs::read_dir(dir)
-    {
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
+/// Removes the empty folders under `dir` (not `dir` itself).
+fn remove_empty_folders(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_empty_folders(&entry.path());
+            let _ = std::fs::remove_dir(entry.path());
         }
     }
 }
@@ -209,18 +306,18 @@ mod tests {
     fn partition_columns_come_last_in_order() {
         let columns: Vec<String> = ["id", "Day", "country"].map(String::from).to_vec();
         assert_eq!(
-            partition_columns(&columns, &["day".into(), "country".into()]).unwrap(),
+            partition_columns("UNLOAD", &columns, &["day".into(), "country".into()]).unwrap(),
             ["Day", "country"]
         );
         assert_eq!(
-            partition_columns(&columns, &["country".into(), "day".into()])
+            partition_columns("UNLOAD", &columns, &["country".into(), "day".into()])
                 .unwrap_err()
                 .to_string(),
             "UNLOAD: partition columns must be the last columns of the SELECT, in partitioned_by \
              order: the query ends with Day, country, partitioned_by is country, day"
         );
         assert!(
-            partition_columns(&columns[..1], &["id".into()])
+            partition_columns("UNLOAD", &columns[..1], &["id".into()])
                 .unwrap_err()
                 .to_string()
                 .contains("at least one column must be data")
@@ -229,13 +326,16 @@ mod tests {
 
     #[test]
     fn compression_names_map_to_codecs() {
-        assert_eq!(parquet_codec(None).unwrap(), "gzip(6)");
-        assert_eq!(parquet_codec(Some("snappy")).unwrap(), "snappy");
-        assert_eq!(text_codec(None).unwrap(), CompressionTypeVariant::GZIP);
+        assert_eq!(parquet_codec("UNLOAD", None).unwrap(), "gzip(6)");
+        assert_eq!(parquet_codec("UNLOAD", Some("snappy")).unwrap(), "snappy");
         assert_eq!(
-            text_codec(Some("none")).unwrap(),
+            text_codec("UNLOAD", None).unwrap(),
+            CompressionTypeVariant::GZIP
+        );
+        assert_eq!(
+            text_codec("UNLOAD", Some("none")).unwrap(),
             CompressionTypeVariant::UNCOMPRESSED
         );
-        assert!(parquet_codec(Some("lzo")).is_err());
+        assert!(parquet_codec("UNLOAD", Some("lzo")).is_err());
     }
 }
