@@ -185,7 +185,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -277,10 +277,10 @@ impl Export {
         let counting = Counting::new(file, Arc::clone(&counters));
         let compressor = match spec.compression {
             Compression::None => Compressor::Plain(counting),
-            Compression::Gzip => Compressor::Gzip(flate2::write::GzEncoder::new(
+            Compression::Gzip => Compressor::Gzip(Box::new(flate2::write::GzEncoder::new(
                 counting,
                 flate2::Compression::default(),
-            )),
+            ))),
         };
         let output = BufWriter::with_capacity(256 * 1024, compressor);
         let encoder = match spec.format {

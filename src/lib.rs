@@ -12,12 +12,14 @@
 //! - `storage`: location maps and resolution to object stores
 //! - `table`: the table provider (partitions, pruning, file scans)
 //! - `json`: the SerDe-aware JSON file source
-//! - `engine`: the DataFusion session and statement planning
+//! - `engine`: the DataFusion session, statement planning, and running
+//!   Athena statements (DDL, UNLOAD, CREATE TABLE AS, INSERT INTO)
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
 //! - [`export`]: results written to files (also Parquet, gzip), never half-written
 //! - `script`: splitting scripts into statements
-//! - `athena`: Athena statements DataFusion does not parse, rewritten
+//! - `athena`: Athena statements DataFusion does not parse: rewritten, or
+//!   parsed into plain descriptions (DDL in `ddl`, writes in `write`)
 #![warn(missing_docs, unreachable_pub)]
 
 mod athena;

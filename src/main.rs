@@ -271,7 +271,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 enum Sink {
     Stdout(std::io::BufWriter<std::io::Stdout>),
     File {
-        export: Export,
+        export: Box<Export>,
         progress: progress::Progress,
     },
 }
@@ -284,7 +284,10 @@ impl Sink {
         let destination = engine.export_destination(destination)?;
         let export = Export::create(destination, *spec, settings.force).await?;
         let progress = progress::Progress::start(export.counters());
-        Ok(Sink::File { export, progress })
+        Ok(Sink::File {
+            export: Box::new(export),
+            progress,
+        })
     }
 
     async fn write(

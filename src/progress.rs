@@ -45,7 +45,7 @@ fn draw(counters: &ExportCounters, done: &AtomicBool) {
     while !done.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(50));
         tick += 1;
-        if started.elapsed() < Duration::from_secs(1) || tick % 5 != 0 {
+        if started.elapsed() < Duration::from_secs(1) || !tick.is_multiple_of(5) {
             continue;
         }
         eprint!(

@@ -278,7 +278,8 @@ fn text_codec(statement: &str, compression: Option<&str>) -> Result<CompressionT
 /// Removes the files a failed write made, and (local targets) the folders
 /// it left empty.
 async fn remove(store: &dyn ObjectStore, files: &[ObjectPath], local: Option<&std::path::Path>) {
-    let locations = futures::stream::iter(files.to_vec().into_iter().map(Ok)).boxed();
+    let owned: Vec<object_store::Result<ObjectPath>> = files.iter().cloned().map(Ok).collect();
+    let locations = futures::stream::iter(owned).boxed();
     let _: Vec<_> = store.delete_stream(locations).collect().await;
     if let Some(dir) = local {
         remove_empty_folders(dir);

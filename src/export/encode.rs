@@ -35,7 +35,7 @@ impl Write for Counting {
 /// Plain or gzipped output.
 pub(super) enum Compressor {
     Plain(Counting),
-    Gzip(flate2::write::GzEncoder<Counting>),
+    Gzip(Box<flate2::write::GzEncoder<Counting>>),
 }
 
 impl Compressor {
@@ -43,7 +43,7 @@ impl Compressor {
     pub(super) fn finish(self) -> io::Result<File> {
         let mut counting = match self {
             Compressor::Plain(c) => c,
-            Compressor::Gzip(gz) => gz.finish()?,
+            Compressor::Gzip(gz) => (*gz).finish()?,
         };
         counting.flush()?;
         Ok(counting.file)
