@@ -8,8 +8,12 @@
 //! The DDL and metadata statements DataFusion does not know (`CREATE
 //! EXTERNAL TABLE`, `MSCK REPAIR TABLE`, `SHOW CREATE TABLE`, `PREPARE`, ...)
 //! are parsed by [`ddl`] and run by the engine.
+//!
+//! Athena's write statements (UNLOAD) are parsed in [`write`] and run by
+//! the engine.
 
 pub(crate) mod ddl;
+pub(crate) mod write;
 
 /// The rewritten statement, or `None` when `sql` is not one of these.
 pub(crate) fn rewrite(sql: &str) -> Option<String> {

@@ -6,6 +6,7 @@
 //! that every table it names exists so that a typo gets a suggestion.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use datafusion::common::TableReference;
@@ -20,14 +21,17 @@ use crate::catalog::Catalog;
 use crate::catalog::local::LocalCatalog;
 use crate::config::{CATALOG_NAME, Config};
 use crate::error::{Error, Result, closest};
+use crate::export::Destination;
 use crate::storage::LocationMap;
 use crate::storage::counting::{CountingStore, ScanCounters};
 use datafusion::execution::object_store::ObjectStoreUrl;
 
 mod cooperative;
+mod ctas;
 mod ddl;
 mod providers;
 mod show;
+mod unload;
 
 use providers::GlueCatalogProvider;
 
@@ -115,16 +119,64 @@ impl Engine {
         &self.counters
     }
 
+    /// Where an export to `target` goes: a local path as is, a URL
+    /// (`s3://...`, `file://...`) through the location map to a local file
+    /// or to the object store the session has for it.
+    pub fn export_destination(&self, target: &str) -> Result<Destination> {
+        if !target.contains("://") {
+            return Ok(Destination::Local(PathBuf::from(target)));
+        }
+        let resolved = match crate::storage::resolve(target, &self.map) {
+            Ok(resolved) => resolved,
+            Err(Error::UnsupportedLocation { location, .. })
+                if location.starts_with("s3") && location.contains("://") =>
+            {
+                let bucket = target.split('/').nth(2).unwrap_or_default();
+                return Err(Error::InvalidOutput {
+                    destination: target.to_string(),
+                    reason: format!(
+                        "writing to S3 directly is not available yet; map the bucket to a \
+                         local folder with --map s3://{bucket}/=DIR (or a `map` entry in lathe.toml)"
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(path) = resolved.local_dir {
+            return Ok(Destination::Local(path));
+        }
+        let store = self.ctx.runtime_env().object_store(&resolved.store)?;
+        Ok(Destination::Object {
+            store,
+            path: resolved.prefix,
+            display: target.to_string(),
+        })
+    }
+
     /// Plans one SQL statement. Run it with the returned frame's
     /// `execute_stream` or `collect`.
     ///
     /// Athena's DDL and metadata statements (`CREATE EXTERNAL TABLE`, `MSCK
     /// REPAIR TABLE`, `SHOW CREATE TABLE`, `DESCRIBE`, `PREPARE`, ...) run
     /// here, when planned: the frame holds their result rows (none for DDL).
+    /// So do Athena's write statements (UNLOAD, CREATE TABLE AS, INSERT
+    /// INTO), which return no rows.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        use crate::athena::write::WriteStatement;
+        match crate::athena::write::parse(sql)? {
+            Some(WriteStatement::Unload(unload)) => return self.unload(unload).await,
+            Some(WriteStatement::CreateTableAs(ctas)) => return self.create_table_as(ctas).await,
+            Some(WriteStatement::InsertInto(insert)) => return self.insert_into(insert).await,
+            None => {}
+        }
         if let Some(statement) = crate::athena::ddl::parse(sql) {
             return self.run_athena(statement?).await;
         }
+        self.plan(sql).await
+    }
+
+    /// Plans a statement DataFusion parses (after Athena rewrites).
+    async fn plan(&self, sql: &str) -> Result<DataFrame> {
         let rewritten = crate::athena::rewrite(sql);
         let sql = rewritten.as_deref().unwrap_or(sql);
         let state = self.ctx.state();

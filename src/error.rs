@@ -219,6 +219,24 @@ pub enum Error {
         suggestion: Option<String>,
     },
 
+    /// An export's destination exists and overwriting was not asked for.
+    #[error(
+        "{destination} already exists; pass --force (or \\export! in the shell) to overwrite it"
+    )]
+    OutputExists {
+        /// The destination.
+        destination: String,
+    },
+
+    /// An export cannot be written (unknown extension, unwritable folder, ...).
+    #[error("cannot write {destination}: {reason}")]
+    InvalidOutput {
+        /// The destination.
+        destination: String,
+        /// Why.
+        reason: String,
+    },
+
     /// The catalog backend cannot write.
     #[error("{operation}: this catalog is read-only; use a local catalog folder to run DDL")]
     ReadOnlyCatalog {

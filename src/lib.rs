@@ -15,13 +15,15 @@
 //! - `json`: the SerDe-aware JSON file source
 //! - `lines`: splitting byte streams into lines, for both decoders
 //! - `text`: the CSV/TSV file source (LazySimpleSerDe, OpenCSVSerde, RegexSerDe)
-//! - `engine`: the DataFusion session and statement planning
+//! - `engine`: the DataFusion session, statement planning, and running
+//!   Athena statements (DDL, UNLOAD, CREATE TABLE AS, INSERT INTO)
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
+//! - [`export`]: results written to files (also Parquet, gzip), never half-written
 //! - `script`: splitting scripts into statements
-//! - `athena`: Athena statements DataFusion does not parse: rewrites, and the
-//!   DDL/SHOW/DESCRIBE/PREPARE parser (`athena::ddl`) whose statements the
-//!   engine runs (`engine::ddl`, `engine::show`)
+//! - `athena`: Athena statements DataFusion does not parse: rewritten, or
+//!   parsed into plain descriptions (DDL/SHOW/DESCRIBE/PREPARE in `ddl`, run by
+//!   `engine::ddl` and `engine::show`; writes in `write`)
 //! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 #![warn(missing_docs, unreachable_pub)]
 
@@ -32,6 +34,7 @@ pub mod catalog;
 mod config;
 mod engine;
 mod error;
+pub mod export;
 mod functions;
 mod hive_type;
 mod java_date;

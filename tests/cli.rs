@@ -141,7 +141,7 @@ fn output_files_are_written_whole_and_never_overwritten_by_accident() {
     assert_eq!(again.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(
-        stderr.contains("already exists; pass --force to overwrite it"),
+        stderr.contains("already exists; pass --force (or \\export! in the shell) to overwrite it"),
         "{stderr}"
     );
 

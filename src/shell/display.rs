@@ -119,21 +119,8 @@ pub(crate) fn cut(text: &str, limit: usize) -> String {
     cut
 }
 
-/// Bytes as a short human-readable size.
-pub(crate) fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+/// Bytes as a short human-readable size (the library's, shared with export progress).
+pub(crate) use lathe::export::human_bytes;
 
 #[cfg(test)]
 mod tests;
