@@ -309,6 +309,7 @@ fn text_tables_read_as_duckdb_reads_them() {
         ),
         "500 rows agree"
     );
+}
 
 /// Two processes running DDL against one catalog at once: every write is
 /// atomic and serialised by the lock file, so every file stays valid JSON

@@ -11,9 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{
-    Column, JsonSerde, PartitionDef, StorageClasses, StorageFormat, TableDef, TextSerde,
-};
+use super::{Column, JsonSerde, PartitionDef, StorageClasses, StorageFormat, TableDef, TextSerde};
 use crate::error::{Error, Result};
 use crate::hive_type::parse_hive_type;
 
@@ -371,6 +369,9 @@ pub(crate) fn format_classes(format: StorageFormat) -> (&'static str, &'static s
         StorageFormat::Parquet => (PARQUET_SERDE, PARQUET_INPUT, PARQUET_OUTPUT),
         StorageFormat::Json(JsonSerde::OpenX) => (OPENX_SERDE, TEXT_INPUT, TEXT_OUTPUT),
         StorageFormat::Json(JsonSerde::Hive) => (HIVE_JSON_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Text(TextSerde::LazySimple) => (LAZY_SIMPLE_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Text(TextSerde::OpenCsv) => (OPEN_CSV_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Text(TextSerde::Regex) => (REGEX_SERDE, TEXT_INPUT, TEXT_OUTPUT),
     }
 }
 
@@ -383,6 +384,9 @@ pub(crate) const PARQUET_OUTPUT: &str =
     "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
 pub(crate) const OPENX_SERDE: &str = "org.openx.data.jsonserde.JsonSerDe";
 pub(crate) const HIVE_JSON_SERDE: &str = "org.apache.hive.hcatalog.data.JsonSerDe";
+pub(crate) const LAZY_SIMPLE_SERDE: &str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
+pub(crate) const OPEN_CSV_SERDE: &str = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
+pub(crate) const REGEX_SERDE: &str = "org.apache.hadoop.hive.serde2.RegexSerDe";
 pub(crate) const TEXT_INPUT: &str = "org.apache.hadoop.mapred.TextInputFormat";
 pub(crate) const TEXT_OUTPUT: &str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
 
@@ -462,11 +466,9 @@ fn storage_format(
             StorageFormat::Json(JsonSerde::Hive)
         }
         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" => StorageFormat::Parquet,
-        "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe" => {
-            StorageFormat::Text(TextSerde::LazySimple)
-        }
-        "org.apache.hadoop.hive.serde2.OpenCSVSerde" => StorageFormat::Text(TextSerde::OpenCsv),
-        "org.apache.hadoop.hive.serde2.RegexSerDe" => StorageFormat::Text(TextSerde::Regex),
+        LAZY_SIMPLE_SERDE => StorageFormat::Text(TextSerde::LazySimple),
+        OPEN_CSV_SERDE => StorageFormat::Text(TextSerde::OpenCsv),
+        REGEX_SERDE => StorageFormat::Text(TextSerde::Regex),
         "" if input == "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat" => {
             StorageFormat::Parquet
         }

@@ -40,6 +40,8 @@ fn table(
         format: StorageFormat::Text(serde),
         parameters: map(table_params),
         serde_parameters: map(serde_params),
+        comment: None,
+        storage: Default::default(),
     }
 }
 
