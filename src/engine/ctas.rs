@@ -232,12 +232,24 @@ fn table_def(
             "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
             "json",
         ),
+        WriteFormat::Textfile => (
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+            "org.apache.hadoop.mapred.TextInputFormat",
+            "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            "csv",
+        ),
+    };
+    // The files are written as UNLOAD writes TEXTFILE: the delimiter given
+    // (Hive's \001 by default) and \N for NULL, LazySimpleSerDe's defaults.
+    let serde_parameters = match ctas.options.format {
         WriteFormat::Textfile => {
-            return Err(invalid(
-                CTAS,
-                "format 'TEXTFILE' tables cannot be read by lathe yet; use PARQUET or JSON".into(),
-            ));
+            let delimiter = ctas.options.field_delimiter.unwrap_or('\u{1}').to_string();
+            std::collections::HashMap::from([
+                ("field.delim".to_string(), delimiter.clone()),
+                ("serialization.format".to_string(), delimiter),
+            ])
         }
+        _ => Default::default(),
     };
     let mut parameters = std::collections::HashMap::from([
         ("EXTERNAL".to_string(), "TRUE".to_string()),
@@ -258,7 +270,7 @@ fn table_def(
             output_format: Some(output.into()),
             serde_info: Some(SerdeInfo {
                 serialization_library: Some(serde.into()),
-                parameters: Some(Default::default()),
+                parameters: Some(serde_parameters),
             }),
             parameters: None,
         }),
