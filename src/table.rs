@@ -9,7 +9,8 @@
 //! through [`crate::text`]).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -323,16 +324,18 @@ async fn list_files(state: &dyn Session, partitions: &[ScanPartition]) -> Result
 
 /// Whether a local folder exists, checking each ancestor once: a projection
 /// over years of hours names thousands of folders under a few missing days,
-/// and one `stat` of a missing day answers for all its hours.
-fn folder_exists(dir: &Path, known: &mut HashMap<PathBuf, bool>) -> bool {
-    if let Some(exists) = known.get(dir) {
+/// and one `stat` of a missing day answers for all its hours. Keyed by the
+/// path's bytes: hashing a `Path` walks its components, which cost more than
+/// the `stat`s it saves.
+fn folder_exists(dir: &Path, known: &mut HashMap<OsString, bool>) -> bool {
+    if let Some(exists) = known.get(dir.as_os_str()) {
         return *exists;
     }
     let exists = dir
         .parent()
         .is_none_or(|parent| folder_exists(parent, known))
         && dir.is_dir();
-    known.insert(dir.to_path_buf(), exists);
+    known.insert(dir.as_os_str().to_owned(), exists);
     exists
 }
 
