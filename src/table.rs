@@ -22,7 +22,7 @@ use datafusion::datasource::TableType;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
@@ -265,25 +265,32 @@ impl GlueTableProvider {
             StorageFormat::Json(serde) => {
                 let options = JsonOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeJsonSource::new(table_schema, options));
-                let config = FileScanConfigBuilder::new(url, source)
-                    .with_file_groups(groups)
-                    .with_projection_indices(projection.cloned())?
-                    .with_limit(limit)
-                    .build();
-                Ok(DataSourceExec::from_data_source(config))
+                line_scan(url, source, groups, projection, limit)
             }
             StorageFormat::Text(serde) => {
                 let options = TextOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeTextSource::new(table_schema, options));
-                let config = FileScanConfigBuilder::new(url, source)
-                    .with_file_groups(groups)
-                    .with_projection_indices(projection.cloned())?
-                    .with_limit(limit)
-                    .build();
-                Ok(DataSourceExec::from_data_source(config))
+                line_scan(url, source, groups, projection, limit)
             }
         }
     }
+}
+
+/// A scan of one of our own line-oriented sources (JSON, text): whole files
+/// per task, as Hive reads compressed text.
+fn line_scan(
+    url: ObjectStoreUrl,
+    source: Arc<dyn FileSource>,
+    groups: Vec<FileGroup>,
+    projection: Option<&Vec<usize>>,
+    limit: Option<usize>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let config = FileScanConfigBuilder::new(url, source)
+        .with_file_groups(groups)
+        .with_projection_indices(projection.cloned())?
+        .with_limit(limit)
+        .build();
+    Ok(DataSourceExec::from_data_source(config))
 }
 
 type ListedFile = (StorageFormat, ObjectStoreUrl, PartitionedFile);
