@@ -51,9 +51,14 @@ pub(crate) struct Cli {
     #[arg(long = "map", value_name = "FROM=TO", global = true)]
     pub(crate) maps: Vec<String>,
 
-    /// Memory limit for query execution, e.g. 2GB.
+    /// Memory limit for query execution, e.g. 2GB; sorts, aggregations and
+    /// joins spill to disk beyond it [default: half the machine's memory].
     #[arg(long, value_name = "SIZE", global = true)]
     pub(crate) memory_limit: Option<String>,
+
+    /// Folder for spill files [default: the system's temporary folder].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub(crate) temp_dir: Option<PathBuf>,
 
     /// Read settings from this file instead of ./lathe.toml or
     /// $XDG_CONFIG_HOME/lathe/config.toml.
@@ -154,6 +159,10 @@ impl Cli {
                     .unwrap_or_else(|| "default".into()),
                 location_map: LocationMap::new(mappings),
                 memory_limit,
+                temp_dir: self
+                    .temp_dir
+                    .clone()
+                    .or_else(|| file.temp_dir.as_ref().map(|d| file.resolve(d))),
                 target_partitions: None,
             },
             format,

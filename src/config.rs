@@ -22,8 +22,12 @@ pub struct Config {
     pub database: String,
     /// Location rewrites (`--map`).
     pub location_map: LocationMap,
-    /// Memory limit for query execution, in bytes.
+    /// Memory limit for query execution, in bytes; `None` is
+    /// [`default_memory_limit`]. Sorts, aggregations and joins spill to disk
+    /// beyond it; what cannot spill fails with an error naming the limit.
     pub memory_limit: Option<usize>,
+    /// Where spilled data goes (default: the system's temporary folder).
+    pub temp_dir: Option<PathBuf>,
     /// Parallelism (defaults to the number of cores).
     pub target_partitions: Option<usize>,
 }
@@ -35,6 +39,7 @@ impl Default for Config {
             database: "default".to_string(),
             location_map: LocationMap::default(),
             memory_limit: None,
+            temp_dir: None,
             target_partitions: None,
         }
     }
@@ -52,6 +57,8 @@ pub struct FileConfig {
     pub format: Option<String>,
     /// Memory limit, e.g. `"2GB"`.
     pub memory_limit: Option<String>,
+    /// Folder for spill files.
+    pub temp_dir: Option<PathBuf>,
     /// Location rewrites, `"FROM=TO"` each.
     #[serde(default)]
     pub map: Vec<String>,
@@ -157,3 +164,19 @@ pub fn parse_size(text: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests;
+
+/// The memory limit when none is set: half the machine's memory, so that a
+/// spike in the data spills to disk instead of drawing the kernel's OOM
+/// killer. `None` where the machine's memory cannot be read.
+pub(crate) fn default_memory_limit() -> Option<usize> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: usize = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024 / 2)
+}

@@ -13,6 +13,7 @@ use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
@@ -253,8 +254,23 @@ pub async fn build_session(
         session_config = session_config.with_target_partitions(n.max(1));
     }
     let mut runtime = RuntimeEnvBuilder::new();
-    if let Some(limit) = config.memory_limit {
+    if let Some(limit) = config
+        .memory_limit
+        .or_else(crate::config::default_memory_limit)
+    {
         runtime = runtime.with_memory_limit(limit, 1.0);
+    }
+    if let Some(dir) = &config.temp_dir {
+        if !dir.is_dir() {
+            return Err(Error::InvalidConfig {
+                source_name: "--temp-dir".into(),
+                reason: format!("{} is not a folder", dir.display()),
+            });
+        }
+        runtime = runtime.with_disk_manager_builder(
+            DiskManagerBuilder::default()
+                .with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
+        );
     }
     let state = SessionStateBuilder::new()
         .with_config(session_config)

@@ -375,7 +375,7 @@ fn datafusion_message(e: &datafusion::error::DataFusionError) -> String {
         // line (with its "did you mean") is the sentence a user needs.
         E::SchemaError(e, _) => e.to_string().lines().next().unwrap_or_default().to_string(),
         E::NotImplemented(s) => format!("not supported: {s}"),
-        E::ResourcesExhausted(s) => format!("out of memory: {s}"),
+        E::ResourcesExhausted(s) => out_of_memory(s),
         E::ObjectStore(e) => e.to_string(),
         E::IoError(e) => e.to_string(),
         other => other.to_string(),
@@ -435,5 +435,26 @@ mod tests {
             Some("master.products")
         );
         assert_eq!(closest("sales.invoices", names), None);
+    }
+}
+
+/// DataFusion's memory-pool report (several lines listing every consumer) as
+/// one sentence: which operator could not get memory, and what to do.
+fn out_of_memory(report: &str) -> String {
+    // "Additional allocation failed for TopK[0] with top memory consumers ..."
+    let operator = report
+        .split_once("failed for ")
+        .and_then(|(_, rest)| rest.split([' ', '[']).next())
+        .filter(|name| !name.is_empty());
+    match operator {
+        Some(op) => format!(
+            "out of memory: {op} needs more than the memory limit allows and cannot spill to \
+             disk; raise --memory-limit (or memory_limit in the config file)"
+        ),
+        None => format!(
+            "out of memory: the query needs more than the memory limit allows; raise \
+             --memory-limit (or memory_limit in the config file) ({})",
+            report.lines().next().unwrap_or_default()
+        ),
     }
 }

@@ -413,3 +413,66 @@ fn ddl_prints_nothing_and_show_prints_rows() {
         ]));
     });
 }
+
+/// A sort far larger than `--memory-limit` spills into `--temp-dir` and still
+/// gives the right answer (issue 8, point 2).
+#[test]
+fn a_sort_beyond_the_memory_limit_spills_to_the_temp_dir() {
+    let spill = tempfile::tempdir().unwrap();
+    let out = lathe()
+        .args(["--memory-limit", "16MB", "--temp-dir"])
+        .arg(spill.path())
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "EXPLAIN ANALYZE SELECT v FROM generate_series(1, 3000000) AS t(v) ORDER BY v DESC",
+            "-c",
+            "SELECT v FROM generate_series(1, 3000000) AS t(v) ORDER BY v DESC",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spills: u64 = stdout
+        .split("spill_count=")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    assert!(spills > 0, "no spill reported: {stdout}");
+    // Every row, in order, after the EXPLAIN's rows.
+    let rows: Vec<&str> = stdout.rsplit_once("\"v\"\n").unwrap().1.lines().collect();
+    assert_eq!(rows.len(), 3_000_000);
+    assert_eq!((rows[0], rows[2_999_999]), ("\"3000000\"", "\"1\""));
+    // A top-k that cannot spill fails with one sentence naming the limit.
+    let out = lathe()
+        .args(["--memory-limit", "16MB", "-c"])
+        .arg("SELECT v FROM generate_series(1, 3000000) AS t(v) ORDER BY v DESC LIMIT 2000000")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: out of memory: TopK needs more than the memory limit allows and cannot spill \
+         to disk; raise --memory-limit (or memory_limit in the config file)\n"
+    );
+    // A temp dir that is not a folder is refused before anything runs.
+    let out = lathe()
+        .args(["--temp-dir", "/nonexistent/spill", "-c", "SELECT 1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --temp-dir: /nonexistent/spill is not a folder\n"
+    );
+}
