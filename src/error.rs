@@ -419,25 +419,6 @@ pub(crate) fn closest<'a>(
         .map(|(_, c)| c.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn closest_finds_typos_only() {
-        let names = ["web.clickstream", "master.customers", "master.products"];
-        assert_eq!(
-            closest("web.clikstream", names).as_deref(),
-            Some("web.clickstream")
-        );
-        assert_eq!(
-            closest("master.product", names).as_deref(),
-            Some("master.products")
-        );
-        assert_eq!(closest("sales.invoices", names), None);
-    }
-}
-
 /// DataFusion's memory-pool report (several lines listing every consumer) as
 /// one sentence: which operator could not get memory, and what to do.
 fn out_of_memory(report: &str) -> String {
@@ -456,5 +437,24 @@ fn out_of_memory(report: &str) -> String {
              --memory-limit (or memory_limit in the config file) ({})",
             report.lines().next().unwrap_or_default()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_finds_typos_only() {
+        let names = ["web.clickstream", "master.customers", "master.products"];
+        assert_eq!(
+            closest("web.clikstream", names).as_deref(),
+            Some("web.clickstream")
+        );
+        assert_eq!(
+            closest("master.product", names).as_deref(),
+            Some("master.products")
+        );
+        assert_eq!(closest("sales.invoices", names), None);
     }
 }
