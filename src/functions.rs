@@ -31,6 +31,7 @@
 //!   parser.
 
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
@@ -66,6 +67,26 @@ pub(crate) fn register(ctx: &SessionContext) {
     for udaf in aggregate::functions(ctx) {
         ctx.register_udaf(udaf);
     }
+    if std::env::var_os(TEST_PANIC_VAR).is_some() {
+        ctx.register_udf(test_panic());
+    }
+}
+
+/// Set in the environment, this registers `lathe_test_panic()`, a function
+/// that panics: the tests' only way to prove that an internal panic is one
+/// line and a non-zero exit, and that the shell survives it (issue 8).
+const TEST_PANIC_VAR: &str = "LATHE_TEST_PANIC_FUNCTION";
+
+fn test_panic() -> ScalarUDF {
+    datafusion::logical_expr::create_udf(
+        "lathe_test_panic",
+        vec![],
+        DataType::Int64,
+        datafusion::logical_expr::Volatility::Volatile,
+        Arc::new(|_: &[ColumnarValue]| -> Result<ColumnarValue> {
+            panic!("lathe_test_panic() was called")
+        }),
+    )
 }
 
 /// The body of a [`Udf`]: the evaluated arguments and the batch's row count.

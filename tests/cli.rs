@@ -476,3 +476,28 @@ fn a_sort_beyond_the_memory_limit_spills_to_the_temp_dir() {
         "error: --temp-dir: /nonexistent/spill is not a folder\n"
     );
 }
+
+/// An internal panic (here the test-only `lathe_test_panic()`) is one line on
+/// stderr and a non-zero exit, not a backtrace (issue 8, point 8).
+#[test]
+fn an_internal_panic_is_one_line_and_a_failure() {
+    let out = lathe()
+        .env("LATHE_TEST_PANIC_FUNCTION", "1")
+        .args(["-c", "SELECT lathe_test_panic() AS boom"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: internal error: lathe_test_panic() was called"),
+        "{stderr}"
+    );
+    // Without the variable the function does not exist.
+    let out = lathe()
+        .args(["-c", "SELECT lathe_test_panic()"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lathe_test_panic"));
+}

@@ -142,3 +142,22 @@ fn export_writes_the_last_result_or_a_query_and_shows_progress() {
     assert!(!big.exists());
     quit(s);
 }
+
+/// A panic inside a statement is reported and the shell goes on (issue 8).
+#[test]
+fn the_shell_survives_an_internal_panic() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lathe"));
+    cmd.current_dir(common::repo())
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_DATA_HOME", home.path())
+        .env("LATHE_TEST_PANIC_FUNCTION", "1")
+        .env("TERM", "xterm");
+    let mut s = spawn_command(cmd, Some(TIMEOUT_MS)).expect("the shell starts");
+    s.exp_string("web> ").expect("a prompt");
+    s.send_line("SELECT lathe_test_panic();").unwrap();
+    s.exp_string("lathe_test_panic() was called").unwrap();
+    s.send_line("SELECT 6 * 7 AS still_here;").unwrap();
+    s.exp_string("| 42 ").unwrap();
+    quit(s);
+}
