@@ -47,7 +47,8 @@ pub enum Error {
 
     /// A Hive type string could not be parsed.
     #[error(
-        "table {table}: column {column} has type {type_string:?}, which is not a Hive type ({reason})"
+        "table {table}: column {column} has type {}, which is not a Hive type ({reason})",
+        shorten(type_string)
     )]
     InvalidType {
         /// `db.table`.
@@ -417,6 +418,17 @@ pub(crate) fn closest<'a>(
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.to_string())
+}
+
+/// A value quoted in an error, cut to a readable length: a 100 KB type
+/// string must not become a 100 KB error.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 120;
+    if text.chars().count() <= MAX {
+        return format!("{text:?}");
+    }
+    let head: String = text.chars().take(MAX).collect();
+    format!("{head:?}... ({} characters)", text.chars().count())
 }
 
 /// DataFusion's memory-pool report (several lines listing every consumer) as

@@ -85,6 +85,16 @@ fn missing_and_invalid_fields_are_named() {
         load(&bad_type).unwrap_err().to_string(),
         "table web.clickstream: column tags has type \"array<strin>\", which is not a Hive type (unknown type \"strin\" at position 7)"
     );
+    // A 100 KB type string: refused without recursing 30,000 levels, and quoted short.
+    let huge = format!("{}int{}", "array<".repeat(30_000), ">".repeat(30_000));
+    let err = load(&TABLE.replace("array<string>", &huge))
+        .unwrap_err()
+        .to_string();
+    assert!(err.len() < 400, "{err}");
+    assert!(
+        err.ends_with("... (210003 characters), which is not a Hive type (types nested deeper than 100 levels)"),
+        "{err}"
+    );
 
     let wrong_shape = TABLE.replace(
         r#""Location": "s3://acme-raw/firehose/clickstream/""#,
