@@ -501,3 +501,61 @@ fn an_internal_panic_is_one_line_and_a_failure() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("lathe_test_panic"));
 }
+
+/// Hostile JSON (issue 8, point 3): nesting 10,000 deep, NUL bytes and binary
+/// garbage, invalid UTF-8 each fail with the file and line, never a crash.
+#[test]
+fn hostile_json_lines_are_errors_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog/h");
+    std::fs::create_dir_all(&catalog).unwrap();
+    let cases: [(&str, &[u8]); 3] = [
+        ("deep", b""),
+        ("nul", b"{\"a\": \"ok\"}\n{\"a\": \"x\x00y\"}\n"),
+        (
+            "latin1",
+            b"{\"a\": \"ok\"}\n{\"a\": \"ok\"}\n{\"a\": \"caf\xe9\"}\n",
+        ),
+    ];
+    for (name, body) in cases {
+        let data = dir.path().join("data").join(name);
+        std::fs::create_dir_all(&data).unwrap();
+        let body = if name == "deep" {
+            format!("{{\"a\": {}{}}}\n", "[".repeat(10_000), "]".repeat(10_000)).into_bytes()
+        } else {
+            body.to_vec()
+        };
+        std::fs::write(data.join("x.json"), body).unwrap();
+        let table = serde_json::json!({"Table": {
+            "Name": name, "DatabaseName": "h",
+            "StorageDescriptor": {
+                "Columns": [{"Name": "a", "Type": "string"}],
+                "Location": format!("file://{}/", data.display()),
+                "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}
+            }
+        }});
+        std::fs::write(catalog.join(format!("{name}.json")), table.to_string()).unwrap();
+    }
+    let error = |name: &str| {
+        let out = lathe()
+            .arg("--catalog")
+            .arg(dir.path().join("catalog"))
+            .args(["-c", &format!("SELECT count(a) FROM h.{name}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        stderr
+    };
+    let file = |name: &str| format!("{}/data/{name}/x.json", dir.path().display());
+    assert!(error("deep").starts_with(&format!(
+        "error: {}, line 1: malformed JSON: recursion limit exceeded",
+        file("deep")
+    )),);
+    assert!(error("nul").starts_with(&format!(
+        "error: {}, line 2: malformed JSON: control character",
+        file("nul")
+    )),);
+    assert!(error("latin1").starts_with(&format!("error: {}, line 3:", file("latin1"))));
+}
