@@ -559,3 +559,47 @@ fn hostile_json_lines_are_errors_naming_file_and_line() {
     )),);
     assert!(error("latin1").starts_with(&format!("error: {}, line 3:", file("latin1"))));
 }
+
+/// A projection of 10^9 values is refused before any is generated; a
+/// predicate that narrows it to one value reads just that one (issue 8).
+#[test]
+fn a_billion_value_projection_is_refused_unless_narrowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog/h");
+    std::fs::create_dir_all(&catalog).unwrap();
+    let table = serde_json::json!({"Table": {
+        "Name": "big", "DatabaseName": "h",
+        "PartitionKeys": [{"Name": "n", "Type": "int"}],
+        "Parameters": {"projection.enabled": "true", "projection.n.type": "integer",
+                       "projection.n.range": "0,1000000000"},
+        "StorageDescriptor": {
+            "Columns": [{"Name": "a", "Type": "string"}],
+            "Location": format!("file://{}/data/", dir.path().display()),
+            "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}
+        }
+    }});
+    std::fs::write(catalog.join("big.json"), table.to_string()).unwrap();
+    let data = dir.path().join("data/n=5");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("x.json"), "{\"a\": \"five\"}\n").unwrap();
+    let run = |sql: &str| {
+        lathe()
+            .arg("--catalog")
+            .arg(dir.path().join("catalog"))
+            .args(["--format", "csv", "-c", sql])
+            .output()
+            .unwrap()
+    };
+    let out = run("SELECT count(*) FROM h.big");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: table h.big: the query would read 1000000001 projected partitions \
+         (more than 1000000); add a WHERE condition on n\n"
+    );
+    let out = run("SELECT a, n FROM h.big WHERE n = 5");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "\"a\",\"n\"\n\"five\",\"5\"\n"
+    );
+}
