@@ -259,7 +259,8 @@ def main():
 
     if "startup" in suites:
         log("start-up: SELECT 1")
-        tools = [Tool("lathe", [args.lathe, "-f", "{file}", "--format", "csv"], "", cwd=work),
+        # lathe starts as an analyst's would: in a folder with a config and catalog.
+        tools = [Tool("lathe", [args.lathe, "-f", "{file}", "--format", "csv"], "", cwd=click),
                  Tool("duckdb", [args.duckdb, "-csv"], "", stdin_sql=True),
                  Tool("datafusion-cli", [args.datafusion_cli, "-q", "--format", "csv", "-f", "{file}"], "")]
         times, rows, failures = bench("startup", tools, {"select_1": "SELECT 1"}, max(args.reps, 5), work, log)
