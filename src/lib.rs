@@ -7,9 +7,10 @@
 //! shell; this library never touches stdout.
 //!
 //! Module map:
-//! - [`catalog`]: table definitions, the catalog seam, the local folder backend
+//! - [`catalog`]: table definitions, the catalog seam, the local folder and AWS Glue backends
+//! - `aws`: AWS configuration shared by S3 and Glue (credentials, endpoints, retries)
 //! - `hive_type`: Hive type strings to Arrow types
-//! - `storage`: location maps and resolution to object stores
+//! - `storage`: location maps, resolution to object stores (local, S3), scan counting
 //! - `table`: the table provider (partitions, pruning, file scans)
 //! - `json`: the SerDe-aware JSON file source
 //! - `engine`: the DataFusion session and statement planning
@@ -20,6 +21,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod athena;
+mod aws;
 pub mod catalog;
 mod config;
 mod engine;
@@ -34,12 +36,12 @@ mod storage;
 mod table;
 
 pub use catalog::Catalog;
-pub use config::{CATALOG_NAME, Config, FileConfig, parse_size};
+pub use config::{CATALOG_NAME, Config, FileConfig, GLUE_CATALOG, GlueConfig, parse_size};
 pub use engine::{Engine, build_session};
 pub use error::{Error, Result};
 pub use hive_type::parse_hive_type;
 pub use json::JsonOptions;
 pub use render::OutputFormat;
 pub use script::split_statements;
-pub use storage::counting::{ScanCounters, ScanStats};
+pub use storage::counting::{ScanCounters, ScanStats, human_bytes};
 pub use storage::{LocationMap, LocationMapping};

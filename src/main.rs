@@ -95,7 +95,14 @@ async fn run(cli: Cli, settings: Settings) -> ExitCode {
         let statements = split_statements(&script.text);
         let count = statements.len();
         for (i, statement) in statements.iter().enumerate() {
-            if let Err(e) = execute(&engine, statement, settings.format, sink.writer()).await {
+            let started = std::time::Instant::now();
+            engine.scan_counters().reset();
+            let result = execute(&engine, statement, settings.format, sink.writer()).await;
+            if let (true, Ok(rows)) = (settings.stats, &result) {
+                let stats = engine.scan_counters().snapshot();
+                eprintln!("{}", stats.summary(*rows, started.elapsed()));
+            }
+            if let Err(e) = result {
                 if is_broken_pipe(&e) {
                     return ExitCode::SUCCESS;
                 }

@@ -5,6 +5,7 @@
 use comfy_table::{ContentArrangement, Table};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
+pub(crate) use lathe::human_bytes;
 use lathe::render::batch_text;
 
 /// How NULL shows, distinct from an empty string (which shows as nothing).
@@ -117,22 +118,6 @@ pub(crate) fn cut(text: &str, limit: usize) -> String {
     let mut cut: String = one_line.chars().take(limit.saturating_sub(1)).collect();
     cut.push('…');
     cut
-}
-
-/// Bytes as a short human-readable size.
-pub(crate) fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 #[cfg(test)]
