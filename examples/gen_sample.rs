@@ -12,6 +12,9 @@
 //! - `sample/warehouse/master/{customers,products}/*.parquet` and
 //!   `sample/warehouse/master/orders/order_date=YYYY-MM-DD/*.parquet`: Parquet
 //!   copies of the production database; every purchase event has its order;
+//! - `sample/raw/marketing/campaigns/campaigns.csv`: the marketing team's
+//!   campaign list, a quoted CSV with a header (OpenCSVSerde), joinable to
+//!   the clickstream's `utm['campaign']`;
 //! - `catalog/`: the Glue tables (as `aws glue get-table` prints them) with
 //!   `s3://` locations; the clickstream's hours are a Firehose-style date
 //!   projection (`datehour`, `yyyy/MM/dd/HH`, from the first hour to `NOW`);
@@ -190,6 +193,7 @@ fn generate(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let (orders, partitions) =
         write_clickstream(&raw, args, start, customers, &products, &mut rng)?;
     write_orders(&master.join("orders"), &orders)?;
+    write_campaigns(&sample.join("raw/marketing/campaigns"))?;
     write_catalog(&args.out.join("catalog"), start)?;
     let config = args.out.join("lathe.toml");
     if !config.exists() {
@@ -623,6 +627,72 @@ fn glue_table(
     }})
 }
 
+/// The campaigns sheet as marketing exports it: quoted CSV with a header.
+fn write_campaigns(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    fs::create_dir_all(dir)?;
+    fs::write(
+        dir.join("campaigns.csv"),
+        concat!(
+            "\"campaign\",\"name\",\"channel\",\"start_date\",\"budget_usd\"\n",
+            "\"spring_sale\",\"Spring sale: 20% off, all categories\",\"push\",\"2024-05-04\",\"12000\"\n",
+            "\"newsletter_may\",\"May newsletter \"\"Top picks\"\"\",\"email\",\"2024-05-01\",\"1500\"\n",
+            "\"retarget_q2\",\"Retargeting, Q2\",\"display\",\"2024-04-01\",\"8000\"\n",
+            "\"brand_search\",\"Brand search\",\"search\",\"2024-01-01\",\"2500\"\n",
+        ),
+    )?;
+    Ok(())
+}
+
+/// `web.campaigns` as a Glue crawler declares a quoted CSV with a header.
+fn campaigns_table() -> Value {
+    json!({"Table": {
+        "Name": "campaigns",
+        "DatabaseName": "web",
+        "Owner": "owner",
+        "CreateTime": "2024-04-30T09:20:02+00:00",
+        "UpdateTime": "2024-04-30T09:20:02+00:00",
+        "LastAccessTime": "2024-04-30T09:20:02+00:00",
+        "Retention": 0,
+        "StorageDescriptor": {
+            "Columns": columns(&[
+                ("campaign", "string"),
+                ("name", "string"),
+                ("channel", "string"),
+                ("start_date", "string"),
+                ("budget_usd", "bigint"),
+            ]),
+            "Location": format!("{RAW_BUCKET}marketing/campaigns/"),
+            "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+            "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            "Compressed": false,
+            "NumberOfBuckets": -1,
+            "SerdeInfo": {
+                "SerializationLibrary": "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+                "Parameters": {"separatorChar": ",", "quoteChar": "\""}
+            },
+            "BucketColumns": [],
+            "SortColumns": [],
+            "Parameters": {
+                "skip.header.line.count": "1", "classification": "csv",
+                "areColumnsQuoted": "true", "delimiter": ",", "typeOfData": "file",
+                "columnsOrdered": "true", "compressionType": "none"
+            },
+            "StoredAsSubDirectories": false
+        },
+        "PartitionKeys": [],
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {
+            "skip.header.line.count": "1", "classification": "csv",
+            "areColumnsQuoted": "true", "delimiter": ",", "typeOfData": "file",
+            "columnsOrdered": "true", "compressionType": "none", "EXTERNAL": "TRUE"
+        },
+        "CreatedBy": "arn:aws:sts::123456789012:assumed-role/GlueCrawler/session",
+        "IsRegisteredWithLakeFormation": false,
+        "CatalogId": "123456789012",
+        "VersionId": "1"
+    }})
+}
+
 fn write_json(path: &Path, value: &Value) -> Result<(), Box<dyn std::error::Error>> {
     fs::create_dir_all(path.parent().ok_or("no parent")?)?;
     fs::write(path, serde_json::to_string_pretty(value)? + "\n")?;
@@ -677,6 +747,7 @@ fn write_catalog(catalog: &Path, start: DateTime<Utc>) -> Result<(), Box<dyn std
         params.insert(key.to_string(), Value::String(value));
     }
     write_json(&catalog.join("web/clickstream.json"), &clickstream)?;
+    write_json(&catalog.join("web/campaigns.json"), &campaigns_table())?;
     // Left by earlier versions of this generator; projection replaces it.
     let stale = catalog.join("web/clickstream.partitions.json");
     if stale.exists() {

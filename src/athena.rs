@@ -4,6 +4,16 @@
 //! Today: `SHOW DATABASES` / `SHOW SCHEMAS` with an optional Hive-style
 //! pattern (`*` matches anything, `|` separates alternatives), answered from
 //! `information_schema` with Athena's column name `database_name`.
+//!
+//! The DDL and metadata statements DataFusion does not know (`CREATE
+//! EXTERNAL TABLE`, `MSCK REPAIR TABLE`, `SHOW CREATE TABLE`, `PREPARE`, ...)
+//! are parsed by [`ddl`] and run by the engine.
+//!
+//! Athena's write statements (UNLOAD) are parsed in [`write`] and run by
+//! the engine.
+
+pub(crate) mod ddl;
+pub(crate) mod write;
 
 /// The rewritten statement, or `None` when `sql` is not one of these.
 pub(crate) fn rewrite(sql: &str) -> Option<String> {
@@ -44,6 +54,33 @@ pub(crate) fn rewrite(sql: &str) -> Option<String> {
     ))
 }
 
+/// Replaces the positional `?` parameters of a prepared statement with the
+/// `EXECUTE ... USING` values, in order. `?` inside string literals, quoted
+/// names and comments is not a parameter. On a count mismatch, returns the
+/// number of parameters the statement has.
+pub(crate) fn bind_parameters(text: &str, values: &[String]) -> Result<String, usize> {
+    use crate::script::{Piece, pieces};
+    let mut out = String::with_capacity(text.len());
+    let mut slots = 0;
+    for piece in pieces(text) {
+        match piece {
+            Piece::Code('?') => {
+                if let Some(value) = values.get(slots) {
+                    out.push_str(value);
+                }
+                slots += 1;
+            }
+            Piece::Code(c) => out.push(c),
+            Piece::Quoted(text) | Piece::Comment(text) => out.push_str(text),
+        }
+    }
+    if slots == values.len() {
+        Ok(out)
+    } else {
+        Err(slots)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +102,20 @@ mod tests {
         assert_eq!(rewrite("SHOW TABLES"), None);
         assert_eq!(rewrite("SELECT 1"), None);
         assert_eq!(rewrite("SHOW DATABASES LIKE web"), None);
+    }
+
+    #[test]
+    fn parameters_bind_in_order_outside_quotes_and_comments() {
+        let values = ["1".to_string(), "'x'".to_string()];
+        assert_eq!(
+            bind_parameters("SELECT ? + 1, '?', \"a?\" -- ?\n, ? /* ? */", &values).unwrap(),
+            "SELECT 1 + 1, '?', \"a?\" -- ?\n, 'x' /* ? */"
+        );
+        assert_eq!(
+            bind_parameters("SELECT 'it''s ?', ?", &values[..1]).unwrap(),
+            "SELECT 'it''s ?', 1"
+        );
+        assert_eq!(bind_parameters("SELECT ?", &values), Err(1));
+        assert_eq!(bind_parameters("SELECT ?, ?, ?", &values), Err(3));
     }
 }

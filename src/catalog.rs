@@ -16,7 +16,7 @@ use datafusion::logical_expr::Expr;
 use crate::error::Result;
 
 pub mod glue;
-mod glue_json;
+pub(crate) mod glue_json;
 pub mod local;
 
 /// How a table's files are encoded.
@@ -26,6 +26,23 @@ pub enum StorageFormat {
     Json(JsonSerde),
     /// Apache Parquet.
     Parquet,
+    /// Delimited text (CSV, TSV, custom) read with one of Hive's text SerDes.
+    Text(TextSerde),
+}
+
+/// Which text SerDe a table declares; they split lines and convert values
+/// differently (see `text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextSerde {
+    /// `org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe`: Athena's default
+    /// TEXTFILE (`ROW FORMAT DELIMITED`); no quoting; a value that does not
+    /// parse is NULL.
+    LazySimple,
+    /// `org.apache.hadoop.hive.serde2.OpenCSVSerde`: quoted CSV; every field
+    /// is text, converted to the declared type as Athena does.
+    OpenCsv,
+    /// `org.apache.hadoop.hive.serde2.RegexSerDe`: one regex capture group per column.
+    Regex,
 }
 
 /// Which JSON SerDe a table declares; they differ in leniency (ATHENA.md §4).
@@ -69,6 +86,22 @@ pub struct TableDef {
     pub parameters: HashMap<String, String>,
     /// `SerdeInfo.Parameters`.
     pub serde_parameters: HashMap<String, String>,
+    /// The table comment (Glue `Description`).
+    pub comment: Option<String>,
+    /// The SerDe and input/output format class names as the catalog records them.
+    pub storage: StorageClasses,
+}
+
+/// The class names of a storage descriptor, kept as written so that a table
+/// written back to the catalog (or shown by `SHOW CREATE TABLE`) keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StorageClasses {
+    /// `SerdeInfo.SerializationLibrary`.
+    pub serde: Option<String>,
+    /// `InputFormat`.
+    pub input_format: Option<String>,
+    /// `OutputFormat`.
+    pub output_format: Option<String>,
 }
 
 impl TableDef {
@@ -155,6 +188,101 @@ pub trait Catalog: Debug + Send + Sync {
 
     /// Forgets cached metadata, so that the next use reads it again.
     fn refresh(&self) {}
+
+    // The write API (DDL, MSCK, CTAS, INSERT INTO). Backends that cannot
+    // write keep these defaults, which fail with `Error::ReadOnlyCatalog`.
+
+    /// Creates a database. With `if_not_exists`, an existing database is
+    /// left as it is; without, it is an error.
+    async fn create_database(&self, database: &DatabaseDef, if_not_exists: bool) -> Result<()> {
+        let _ = if_not_exists;
+        Err(read_only(&format!("CREATE DATABASE {}", database.name)))
+    }
+
+    /// Drops a database's catalog entry. Without `cascade` it must hold no
+    /// tables; with it, its tables' entries are dropped too. Data files are
+    /// never deleted.
+    async fn drop_database(&self, database: &str, if_exists: bool, cascade: bool) -> Result<()> {
+        let _ = (if_exists, cascade);
+        Err(read_only(&format!("DROP DATABASE {database}")))
+    }
+
+    /// Registers a table. With `if_not_exists`, an existing table is left as
+    /// it is and `Ok(false)` returned; without, it is an error.
+    async fn create_table(&self, table: &TableDef, if_not_exists: bool) -> Result<bool> {
+        let _ = if_not_exists;
+        Err(read_only(&format!(
+            "CREATE TABLE {}",
+            table.qualified_name()
+        )))
+    }
+
+    /// Removes a table's catalog entry (and its registered partitions), never
+    /// its data. Returns whether a table was dropped.
+    async fn drop_table(&self, database: &str, table: &str, if_exists: bool) -> Result<bool> {
+        let _ = if_exists;
+        Err(read_only(&format!("DROP TABLE {database}.{table}")))
+    }
+
+    /// Registers partitions of a table. A partition whose values are already
+    /// registered is an error, or skipped with `if_not_exists`. Returns the
+    /// number of partitions added.
+    async fn add_partitions(
+        &self,
+        table: &TableDef,
+        partitions: &[PartitionDef],
+        if_not_exists: bool,
+    ) -> Result<usize> {
+        let _ = (partitions, if_not_exists);
+        Err(read_only(&format!(
+            "ALTER TABLE {} ADD PARTITION",
+            table.qualified_name()
+        )))
+    }
+
+    /// Unregisters partitions, given by their values in partition-key order.
+    /// A partition that is not registered is an error, or skipped with
+    /// `if_exists`. Data files are never deleted. Returns the number dropped.
+    async fn drop_partitions(
+        &self,
+        table: &TableDef,
+        values: &[Vec<String>],
+        if_exists: bool,
+    ) -> Result<usize> {
+        let _ = (values, if_exists);
+        Err(read_only(&format!(
+            "ALTER TABLE {} DROP PARTITION",
+            table.qualified_name()
+        )))
+    }
+}
+
+/// A database to create (Glue `DatabaseInput`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DatabaseDef {
+    /// Lower-case name.
+    pub name: String,
+    /// `Description`.
+    pub comment: Option<String>,
+    /// `LocationUri`.
+    pub location: Option<String>,
+    /// `Parameters` (`WITH DBPROPERTIES`).
+    pub parameters: HashMap<String, String>,
+}
+
+fn read_only(operation: &str) -> crate::error::Error {
+    crate::error::Error::ReadOnlyCatalog {
+        operation: operation.to_string(),
+    }
+}
+
+/// The partition spec Hive prints: `k1=v1/k2=v2`, values escaped as in paths.
+pub(crate) fn partition_name(keys: &[Column], values: &[String]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(k, v)| format!("{}={}", k.name, escape_partition_value(v)))
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Hive's escaping of partition values in paths (`FileUtils.escapePathName`).

@@ -4,9 +4,10 @@
 //! `--catalog` (a folder or `glue`), `--database`, `--format`, `-o`, `--map`,
 //! `--stats`. Flags win over the config file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use lathe::export::ExportSpec;
 use lathe::{
     Config, FileConfig, GLUE_CATALOG, GlueConfig, LocationMap, LocationMapping, OutputFormat,
     parse_size,
@@ -49,7 +50,8 @@ pub(crate) struct Cli {
     #[arg(long, value_enum, global = true)]
     pub(crate) format: Option<FormatArg>,
 
-    /// Write results to FILE (format from its extension); never half-written.
+    /// Write results to FILE: csv, tsv, json, ndjson, parquet or txt from its
+    /// extension, .gz compresses; written in full or not at all.
     #[arg(short = 'o', long = "output", value_name = "FILE", global = true)]
     pub(crate) output: Option<PathBuf>,
 
@@ -108,7 +110,8 @@ impl From<FormatArg> for OutputFormat {
 pub(crate) struct Settings {
     pub(crate) engine: Config,
     pub(crate) format: OutputFormat,
-    pub(crate) output: Option<PathBuf>,
+    /// The `-o` destination as written, and its format.
+    pub(crate) output: Option<(String, ExportSpec)>,
     pub(crate) force: bool,
     pub(crate) queries_dir: PathBuf,
     pub(crate) stats: bool,
@@ -147,11 +150,19 @@ impl Cli {
             })?),
             None => file.memory_limit_bytes()?,
         };
-        let format = match (self.format, &self.output, &file.format) {
-            (Some(f), _, _) => f.into(),
-            (None, Some(path), _) => output_format_for(path)?,
-            (None, None, Some(f)) => f.parse()?,
-            (None, None, None) => OutputFormat::Table,
+        let explicit = self.format.map(OutputFormat::from);
+        let format = match (explicit, &file.format) {
+            (Some(f), _) => f,
+            (None, Some(f)) => f.parse()?,
+            (None, None) => OutputFormat::Table,
+        };
+        let output = match &self.output {
+            Some(path) => {
+                let target = path.to_string_lossy().into_owned();
+                let spec = ExportSpec::for_destination(&target, explicit)?;
+                Some((target, spec))
+            }
+            None => None,
         };
         let queries_dir = match &file.queries {
             Some(dir) => file.resolve(dir),
@@ -171,19 +182,10 @@ impl Cli {
                 glue,
             },
             format,
-            output: self.output.clone(),
+            output,
             force: self.force,
             queries_dir,
             stats: self.stats,
         })
     }
-}
-
-fn output_format_for(path: &Path) -> anyhow::Result<OutputFormat> {
-    OutputFormat::from_path(path).ok_or_else(|| {
-        anyhow::anyhow!(
-            "cannot tell the format of {} from its extension; use .csv, .tsv, .json, .ndjson or .txt, or pass --format",
-            path.display()
-        )
-    })
 }

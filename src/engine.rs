@@ -5,7 +5,9 @@
 //! queries can call it. [`Engine::sql`] plans one statement, checking first
 //! that every table it names exists so that a typo gets a suggestion.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
 
 use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
@@ -20,12 +22,18 @@ use crate::catalog::glue::GlueCatalog;
 use crate::catalog::local::LocalCatalog;
 use crate::config::{CATALOG_NAME, Config};
 use crate::error::{Error, Result, closest};
+use crate::export::Destination;
+use crate::storage::LocationMap;
 use crate::storage::counting::{CountingStore, ScanCounters};
 use crate::storage::s3::StoreRegistry;
 use datafusion::execution::object_store::ObjectStoreUrl;
 
 mod cooperative;
+mod ctas;
+mod ddl;
 mod providers;
+mod show;
+mod unload;
 
 use providers::GlueCatalogProvider;
 
@@ -35,6 +43,9 @@ pub struct Engine {
     catalog: Arc<dyn Catalog>,
     database: RwLock<String>,
     counters: Arc<ScanCounters>,
+    map: Arc<LocationMap>,
+    /// `PREPARE`d statements of this session, by name.
+    prepared: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -67,6 +78,8 @@ impl Engine {
             catalog,
             database: RwLock::new(database),
             counters,
+            map: Arc::new(config.location_map.clone()),
+            prepared: Mutex::default(),
         })
     }
 
@@ -112,9 +125,50 @@ impl Engine {
         &self.counters
     }
 
+    /// Where an export to `target` goes: a local path as is, a URL
+    /// (`s3://...`, `file://...`) through the location map to a local file
+    /// or to the object store the session has for it (S3 itself for an
+    /// unmapped `s3://` URL).
+    pub fn export_destination(&self, target: &str) -> Result<Destination> {
+        if !target.contains("://") {
+            return Ok(Destination::Local(PathBuf::from(target)));
+        }
+        let resolved = crate::storage::resolve(target, &self.map)?;
+        if let Some(path) = resolved.local_dir {
+            return Ok(Destination::Local(path));
+        }
+        let store = self.ctx.runtime_env().object_store(&resolved.store)?;
+        Ok(Destination::Object {
+            store,
+            path: resolved.prefix,
+            display: target.to_string(),
+        })
+    }
+
     /// Plans one SQL statement. Run it with the returned frame's
     /// `execute_stream` or `collect`.
+    ///
+    /// Athena's DDL and metadata statements (`CREATE EXTERNAL TABLE`, `MSCK
+    /// REPAIR TABLE`, `SHOW CREATE TABLE`, `DESCRIBE`, `PREPARE`, ...) run
+    /// here, when planned: the frame holds their result rows (none for DDL).
+    /// So do Athena's write statements (UNLOAD, CREATE TABLE AS, INSERT
+    /// INTO), which return no rows.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        use crate::athena::write::WriteStatement;
+        match crate::athena::write::parse(sql)? {
+            Some(WriteStatement::Unload(unload)) => return self.unload(unload).await,
+            Some(WriteStatement::CreateTableAs(ctas)) => return self.create_table_as(ctas).await,
+            Some(WriteStatement::InsertInto(insert)) => return self.insert_into(insert).await,
+            None => {}
+        }
+        if let Some(statement) = crate::athena::ddl::parse(sql) {
+            return self.run_athena(statement?).await;
+        }
+        self.plan(sql).await
+    }
+
+    /// Plans a statement DataFusion parses (after Athena rewrites).
+    async fn plan(&self, sql: &str) -> Result<DataFrame> {
         let rewritten = crate::athena::rewrite(sql);
         let sql = rewritten.as_deref().unwrap_or(sql);
         let state = self.ctx.state();

@@ -62,7 +62,7 @@ pub enum Error {
 
     /// The table's SerDe / input format is not one lathe reads.
     #[error(
-        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX or Hive SerDe) and Parquet tables"
+        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX or Hive SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
     )]
     UnsupportedFormat {
         /// `db.table`.
@@ -179,6 +179,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A line of a text (CSV) data file holds a value its column cannot read.
+    #[error("{file}, line {line}: {reason}")]
+    BadTextData {
+        /// The data file.
+        file: String,
+        /// 1-based line number within the file.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A data file could not be read (e.g. corrupt compression).
     #[error("{file}: {reason}")]
     DataFile {
@@ -206,6 +217,95 @@ pub enum Error {
         dir: PathBuf,
         /// A close match, if any.
         suggestion: Option<String>,
+    },
+
+    /// An export's destination exists and overwriting was not asked for.
+    #[error(
+        "{destination} already exists; pass --force (or \\export! in the shell) to overwrite it"
+    )]
+    OutputExists {
+        /// The destination.
+        destination: String,
+    },
+
+    /// An export cannot be written (unknown extension, unwritable folder, ...).
+    #[error("cannot write {destination}: {reason}")]
+    InvalidOutput {
+        /// The destination.
+        destination: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// The catalog backend cannot write.
+    #[error("{operation}: this catalog is read-only; use a local catalog folder to run DDL")]
+    ReadOnlyCatalog {
+        /// The statement or operation refused.
+        operation: String,
+    },
+
+    /// A catalog file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    CatalogWrite {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+
+    /// A database to create exists already.
+    #[error("database {database} already exists")]
+    DatabaseExists {
+        /// The database.
+        database: String,
+    },
+
+    /// A database to drop still holds tables.
+    #[error(
+        "database {database} is not empty: it holds {tables} table(s); drop them first or use DROP DATABASE {database} CASCADE"
+    )]
+    DatabaseNotEmpty {
+        /// The database.
+        database: String,
+        /// How many tables it holds.
+        tables: usize,
+    },
+
+    /// A table to create exists already.
+    #[error("table {name} already exists")]
+    TableExists {
+        /// `db.table`.
+        name: String,
+    },
+
+    /// A partition spec does not fit the table, or names a partition that is
+    /// (or is not) registered.
+    #[error("table {table}: {reason}")]
+    InvalidPartition {
+        /// `db.table`.
+        table: String,
+        /// What is wrong, naming the partition or key.
+        reason: String,
+    },
+
+    /// A DDL or metadata statement could not be parsed.
+    #[error("SQL syntax error at line {line}, column {column}: {reason}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// What was expected and what was found.
+        reason: String,
+    },
+
+    /// A statement is well-formed but cannot run as written.
+    #[error("{statement}: {reason}")]
+    InvalidStatement {
+        /// The statement kind, e.g. `CREATE EXTERNAL TABLE web.t`.
+        statement: String,
+        /// What is wrong.
+        reason: String,
     },
 
     /// No AWS credentials were found in any of AWS's standard sources.

@@ -6,8 +6,10 @@
 //! chosen per file from its extension, as Hive does, because one table can
 //! mix `.gz` and plain files. Its options ([`JsonOptions`]) are plain data.
 
+use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -18,19 +20,20 @@ use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::physical_plan::projection::ProjectionExprs;
 use datafusion_datasource::PartitionedFile;
 use datafusion_datasource::TableSchema;
-use datafusion_datasource::decoder::{DecoderDeserializer, deserialize_stream};
+use datafusion_datasource::decoder::{Decoder, DecoderDeserializer, deserialize_stream};
 use datafusion_datasource::file_compression_type::FileCompressionType;
 use datafusion_datasource::file_stream::{FileOpenFuture, FileOpener};
 use datafusion_datasource::projection::{ProjectionOpener, SplitProjection};
 use futures::{StreamExt, TryStreamExt};
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt};
 
 use crate::catalog::{JsonSerde, TableDef};
 use crate::error::Error;
 use crate::java_date::DatePattern;
 
-mod convert;
-mod decoder;
+pub(crate) mod convert;
+pub(crate) mod decoder;
+mod keys;
 mod node;
 
 /// How a table's JSON is decoded: the SerDe and its properties (ATHENA.md §4).
@@ -111,7 +114,7 @@ impl JsonOptions {
 
 /// Splits `timestamp.formats` at commas; a comma inside a quoted literal
 /// (`'T'`-style) belongs to the pattern.
-fn split_formats(text: &str) -> Vec<String> {
+pub(crate) fn split_formats(text: &str) -> Vec<String> {
     let mut formats = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
@@ -265,21 +268,86 @@ impl FileOpener for SerdeJsonOpener {
             let location = file.object_meta.location.clone();
             let name = format!("/{location}");
             let compression = compression_for(location.as_ref());
-            let stream = store.get(&location).await?.into_stream();
-            let context = name.clone();
-            let bytes = compression
-                .convert_stream(stream.map_err(DataFusionError::from).boxed())?
-                .map_err(move |e| data_file_error(&context, e))
-                .fuse();
-            let decoder = decoder::LineDecoder::new(schema, &options, batch_size, name);
-            let batches = deserialize_stream(bytes, DecoderDeserializer::new(decoder));
-            Ok(batches.map_err(DataFusionError::from).boxed())
+            let decoder = decoder::LineDecoder::new(schema, &options, batch_size, name.clone());
+            match store.get(&location).await?.payload {
+                // A local file is read and decoded in place, as DataFusion's
+                // own JSON scan does: no hand-off of buffers between tasks.
+                GetResultPayload::File(file, _) => {
+                    let reader =
+                        BufReader::with_capacity(READ_BUFFER, compression.convert_read(file)?);
+                    let batches = ReadBatches {
+                        reader,
+                        decoder,
+                        file: name,
+                        done: false,
+                    };
+                    Ok(futures::stream::iter(batches).boxed())
+                }
+                GetResultPayload::Stream(stream) => {
+                    let bytes = compression
+                        .convert_stream(stream.map_err(DataFusionError::from).boxed())?
+                        .map_err(move |e| data_file_error(&name, e))
+                        .fuse();
+                    let batches = deserialize_stream(bytes, DecoderDeserializer::new(decoder));
+                    Ok(batches.map_err(DataFusionError::from).boxed())
+                }
+            }
         }))
     }
 }
 
+/// Bytes of decompressed text handed to the decoder at a time. A new
+/// buffer is zeroed once per file (the decompressors do not read into
+/// uninitialised memory), so bigger is not better for Firehose-sized files.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Record batches of a file read synchronously.
+struct ReadBatches<R> {
+    reader: R,
+    decoder: decoder::LineDecoder,
+    file: String,
+    done: bool,
+}
+
+impl<R: BufRead> ReadBatches<R> {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        loop {
+            let buf = self
+                .reader
+                .fill_buf()
+                .map_err(|e| data_file_error(&self.file, e.into()))?;
+            if buf.is_empty() {
+                // End of input: the last line may lack its newline.
+                self.done = true;
+                self.decoder.decode(buf)?;
+                return Ok(self.decoder.flush()?);
+            }
+            let used = self.decoder.decode(buf)?;
+            self.reader.consume(used);
+            if self.decoder.can_flush_early() {
+                return Ok(self.decoder.flush()?);
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for ReadBatches<R> {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let batch = self.next_batch();
+        if batch.is_err() {
+            self.done = true;
+        }
+        batch.transpose()
+    }
+}
+
 /// Hive picks a codec from the file extension.
-fn compression_for(path: &str) -> FileCompressionType {
+pub(crate) fn compression_for(path: &str) -> FileCompressionType {
     let extension = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match extension.as_deref() {
         Some("gz") | Some("gzip") => FileCompressionType::GZIP,
@@ -290,7 +358,7 @@ fn compression_for(path: &str) -> FileCompressionType {
     }
 }
 
-fn data_file_error(file: &str, e: DataFusionError) -> DataFusionError {
+pub(crate) fn data_file_error(file: &str, e: DataFusionError) -> DataFusionError {
     DataFusionError::External(Box::new(Error::DataFile {
         file: file.to_string(),
         reason: e.to_string(),

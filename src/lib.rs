@@ -2,38 +2,51 @@
 //!
 //! An [`Engine`] reads table definitions from a Glue-shaped [`Catalog`]
 //! (a local folder of `aws glue get-table` JSON files), reads the tables'
-//! JSON and Parquet files with Athena's rules, and answers SQL through
+//! JSON, CSV/text and Parquet files with Athena's rules, and answers SQL through
 //! Apache DataFusion. The binary (`src/main.rs`) is the command line and
 //! shell; this library never touches stdout.
 //!
 //! Module map:
-//! - [`catalog`]: table definitions, the catalog seam, the local folder and AWS Glue backends
+//! - [`catalog`]: table definitions, the catalog seam (read and write API),
+//!   the local folder and AWS Glue backends
 //! - `aws`: AWS configuration shared by S3 and Glue (credentials, endpoints, retries)
 //! - `hive_type`: Hive type strings to Arrow types
 //! - `storage`: location maps, resolution to object stores (local, S3), scan counting
 //! - `table`: the table provider (partitions, pruning, file scans)
 //! - `json`: the SerDe-aware JSON file source
-//! - `engine`: the DataFusion session and statement planning
+//! - `lines`: splitting byte streams into lines, for both decoders
+//! - `text`: the CSV/TSV file source (LazySimpleSerDe, OpenCSVSerde, RegexSerDe)
+//! - `engine`: the DataFusion session, statement planning, and running
+//!   Athena statements (DDL, UNLOAD, CREATE TABLE AS, INSERT INTO)
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
+//! - [`export`]: results written to files (also Parquet, gzip), never half-written
 //! - `script`: splitting scripts into statements
-//! - `athena`: Athena statements DataFusion does not parse, rewritten
+//! - `athena`: Athena statements DataFusion does not parse: rewritten, or
+//!   parsed into plain descriptions (DDL/SHOW/DESCRIBE/PREPARE in `ddl`, run by
+//!   `engine::ddl` and `engine::show`; writes in `write`)
+//! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 #![warn(missing_docs, unreachable_pub)]
 
 mod athena;
 mod aws;
+#[doc(hidden)]
+pub mod bench;
 pub mod catalog;
 mod config;
 mod engine;
 mod error;
+pub mod export;
 mod functions;
 mod hive_type;
 mod java_date;
 mod json;
+mod lines;
 pub mod render;
 mod script;
 mod storage;
 mod table;
+mod text;
 
 pub use catalog::Catalog;
 pub use config::{CATALOG_NAME, Config, FileConfig, GLUE_CATALOG, GlueConfig, parse_size};
@@ -43,5 +56,6 @@ pub use hive_type::parse_hive_type;
 pub use json::JsonOptions;
 pub use render::OutputFormat;
 pub use script::split_statements;
-pub use storage::counting::{ScanCounters, ScanStats, human_bytes};
+pub use storage::counting::{ScanCounters, ScanStats};
 pub use storage::{LocationMap, LocationMapping};
+pub use text::{FieldFormat, TextOptions};

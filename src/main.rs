@@ -8,9 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use lathe::export::Export;
 use lathe::{Engine, Error, OutputFormat, render, split_statements};
 
 mod cli;
+mod progress;
 mod shell;
 
 use cli::{Cli, Command, Settings};
@@ -87,9 +90,13 @@ async fn run(cli: Cli, settings: Settings) -> ExitCode {
         return shell::run(engine, settings.format, settings.queries_dir.clone()).await;
     };
 
-    let mut sink = match Sink::open(&settings) {
+    let mut sink = match Sink::open(&engine, &settings).await {
         Ok(sink) => sink,
-        Err(e) => return usage_error(&e),
+        // The destination exists, or cannot be written: a usage error.
+        Err(e) => {
+            eprintln!("error: {}", e.user_message());
+            return ExitCode::from(2);
+        }
     };
     for script in &scripts {
         let statements = split_statements(&script.text);
@@ -97,7 +104,7 @@ async fn run(cli: Cli, settings: Settings) -> ExitCode {
         for (i, statement) in statements.iter().enumerate() {
             let started = std::time::Instant::now();
             engine.scan_counters().reset();
-            let result = execute(&engine, statement, settings.format, sink.writer()).await;
+            let result = execute(&engine, statement, settings.format, &mut sink).await;
             if let (true, Ok(rows)) = (settings.stats, &result) {
                 let stats = engine.scan_counters().snapshot();
                 eprintln!("{}", stats.summary(*rows, started.elapsed()));
@@ -117,7 +124,7 @@ async fn run(cli: Cli, settings: Settings) -> ExitCode {
             }
         }
     }
-    match sink.finish() {
+    match sink.finish().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
@@ -242,16 +249,18 @@ async fn execute(
     engine: &Engine,
     sql: &str,
     format: OutputFormat,
-    out: &mut (dyn Write + Send),
+    sink: &mut Sink,
 ) -> anyhow::Result<usize> {
     let frame = engine.sql(sql).await?;
-    let stream = frame.execute_stream().await.map_err(Error::from)?;
+    let mut stream = frame.execute_stream().await.map_err(Error::from)?;
     if stream.schema().fields().is_empty() {
-        // DDL and other statements without a result.
-        futures::StreamExt::for_each(stream, |_| async {}).await;
+        // DDL and other statements without a result; their errors still count.
+        while let Some(batch) = futures::StreamExt::next(&mut stream).await {
+            batch.map_err(Error::from)?;
+        }
         return Ok(0);
     }
-    Ok(render::write_stream(stream, format, out).await?)
+    sink.write(stream, format).await
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -264,60 +273,51 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Where results go: stdout, or a file written beside its destination and
-/// renamed into place only when everything succeeded.
+/// Where results go: stdout, or an export that puts its file at the
+/// destination only when everything succeeded.
 enum Sink {
     Stdout(std::io::BufWriter<std::io::Stdout>),
     File {
-        writer: std::io::BufWriter<tempfile::NamedTempFile>,
-        destination: PathBuf,
+        export: Box<Export>,
+        progress: progress::Progress,
     },
 }
 
 impl Sink {
-    fn open(settings: &Settings) -> anyhow::Result<Self> {
-        let Some(destination) = &settings.output else {
+    async fn open(engine: &Engine, settings: &Settings) -> lathe::Result<Self> {
+        let Some((destination, spec)) = &settings.output else {
             return Ok(Sink::Stdout(std::io::BufWriter::new(std::io::stdout())));
         };
-        if destination.exists() && !settings.force {
-            anyhow::bail!(
-                "{} already exists; pass --force to overwrite it",
-                destination.display()
-            );
-        }
-        let dir = match destination.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".lathe-")
-            .suffix(".partial")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        let destination = engine.export_destination(destination)?;
+        let export = Export::create(destination, *spec, settings.force).await?;
+        let progress = progress::Progress::start(export.counters());
         Ok(Sink::File {
-            writer: std::io::BufWriter::new(temp),
-            destination: destination.clone(),
+            export: Box::new(export),
+            progress,
         })
     }
 
-    fn writer(&mut self) -> &mut (dyn Write + Send) {
-        match self {
-            Sink::Stdout(w) => w,
-            Sink::File { writer, .. } => writer,
-        }
+    async fn write(
+        &mut self,
+        stream: SendableRecordBatchStream,
+        format: OutputFormat,
+    ) -> anyhow::Result<usize> {
+        let rows = match self {
+            Sink::Stdout(out) => render::write_stream(stream, format, out).await?,
+            Sink::File { export, .. } => {
+                usize::try_from(export.write(stream).await?).unwrap_or(usize::MAX)
+            }
+        };
+        Ok(rows)
     }
 
-    fn finish(self) -> anyhow::Result<()> {
+    async fn finish(self) -> anyhow::Result<()> {
         match self {
             Sink::Stdout(mut w) => Ok(w.flush()?),
-            Sink::File {
-                writer,
-                destination,
-            } => {
-                let temp = writer.into_inner().map_err(|e| e.into_error())?;
-                temp.as_file().sync_all()?;
-                temp.persist(&destination)
-                    .with_context(|| format!("cannot write {}", destination.display()))?;
+            Sink::File { export, progress } => {
+                let result = export.finish().await;
+                drop(progress);
+                result?;
                 Ok(())
             }
         }

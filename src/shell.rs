@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use futures::StreamExt;
+use lathe::export::{Export, ExportSpec, ExportStats};
 use lathe::{Engine, OutputFormat, render, split_statements};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -36,6 +37,11 @@ enum Outcome {
     },
     /// Text already rendered in a non-table format.
     Text { text: Vec<u8>, total: usize },
+    /// A result written to a file by `\export`.
+    Exported {
+        destination: String,
+        stats: ExportStats,
+    },
 }
 
 /// The shell's settings and state.
@@ -46,6 +52,8 @@ struct Shell {
     timing: bool,
     expanded: bool,
     output: Option<(PathBuf, std::fs::File)>,
+    /// The last statement that returned a result, for `\export FILE`.
+    last_query: Option<String>,
     queries_dir: PathBuf,
     names: Arc<RwLock<Names>>,
     width: usize,
@@ -96,6 +104,7 @@ pub(crate) async fn run(engine: Engine, format: OutputFormat, queries_dir: PathB
         timing: true,
         expanded: false,
         output: None,
+        last_query: None,
         queries_dir,
         names,
         width: 100,
@@ -161,19 +170,38 @@ impl Shell {
 
     /// Runs one statement; returns whether it succeeded.
     async fn statement(&mut self, sql: String) -> bool {
+        self.run(sql, None).await
+    }
+
+    /// Runs one statement, showing its result or writing it to `export`;
+    /// returns whether it succeeded.
+    async fn run(&mut self, sql: String, export: Option<Export>) -> bool {
         let started = Instant::now();
         let counters = Arc::clone(self.engine.scan_counters());
         counters.reset();
         let engine = Arc::clone(&self.engine);
         let (format, keep) = (self.format, self.max_rows);
-        let mut task = tokio::spawn(async move { execute(&engine, &sql, format, keep).await });
+        let written = export.as_ref().map(Export::counters);
+        let query = sql.clone();
+        let mut task = tokio::spawn(async move {
+            match export {
+                Some(export) => export_to(&engine, &sql, export).await,
+                None => execute(&engine, &sql, format, keep).await,
+            }
+        });
         // Plain threads watch for Ctrl-C and draw progress: a CPU-bound query
         // can keep every runtime worker busy, and with them tokio's timers.
         let done = Arc::new(AtomicBool::new(false));
         let cancel = watch_interrupt(Arc::clone(&self.interrupted), Arc::clone(&done));
+        let export_progress = written.map(crate::progress::Progress::start);
         let ticker = std::thread::spawn({
             let done = Arc::clone(&done);
-            move || progress(&counters, started, &done)
+            let exporting = export_progress.is_some();
+            move || {
+                if !exporting {
+                    progress(&counters, started, &done)
+                }
+            }
         });
         let finished = tokio::select! {
             result = &mut task => Some(result),
@@ -185,6 +213,7 @@ impl Shell {
         };
         done.store(true, Ordering::SeqCst);
         let _ = ticker.join();
+        drop(export_progress);
         let counters = Arc::clone(self.engine.scan_counters());
         if std::io::stderr().is_terminal() {
             eprint!("\r\x1b[K");
@@ -214,6 +243,9 @@ impl Shell {
             }
             Some(Ok(Ok(outcome))) => outcome,
         };
+        if !matches!(&outcome, Outcome::Rows { schema, .. } if schema.fields().is_empty()) {
+            self.last_query = Some(query);
+        }
         let total = match outcome {
             Outcome::Rows {
                 schema,
@@ -244,6 +276,13 @@ impl Shell {
             Outcome::Text { text, total } => {
                 self.print(&text);
                 total
+            }
+            Outcome::Exported { destination, stats } => {
+                eprintln!(
+                    "wrote {destination} ({})",
+                    display::human_bytes(stats.bytes)
+                );
+                stats.rows as usize
             }
         };
         if self.timing {
@@ -326,6 +365,11 @@ impl Shell {
                     Err(e) => eprintln!("error: cannot open {file}: {e}"),
                 }
             }
+            Backslash::Export {
+                file,
+                overwrite,
+                query,
+            } => self.export(&file, overwrite, query).await,
             Backslash::Refresh => {
                 self.engine.catalog().refresh();
                 load_names(Arc::clone(&self.engine), Arc::clone(&self.names));
@@ -333,6 +377,36 @@ impl Shell {
             }
         }
         true
+    }
+
+    /// `\export FILE [query]`: the query (or the last one, again) into FILE.
+    async fn export(&mut self, file: &str, overwrite: bool, query: Option<String>) {
+        let Some(text) = query.or_else(|| self.last_query.clone()) else {
+            eprintln!(
+                "error: no query to export yet; run one first, or give one: \\export FILE SELECT ..."
+            );
+            return;
+        };
+        let mut statements = split_statements(&text);
+        if statements.len() != 1 {
+            eprintln!(
+                "error: \\export writes the result of one query, not {}",
+                statements.len()
+            );
+            return;
+        }
+        let sql = statements.remove(0);
+        let created = async {
+            let spec = ExportSpec::for_destination(file, None)?;
+            let destination = self.engine.export_destination(file)?;
+            Export::create(destination, spec, overwrite).await
+        };
+        match created.await {
+            Ok(export) => {
+                self.run(sql, Some(export)).await;
+            }
+            Err(e) => eprintln!("error: {}", e.user_message()),
+        }
     }
 
     async fn run_file(&mut self, path: &Path) {
@@ -371,6 +445,7 @@ impl Shell {
         let format = match def.format {
             lathe::catalog::StorageFormat::Parquet => "Parquet".to_string(),
             lathe::catalog::StorageFormat::Json(serde) => format!("JSON ({serde:?} SerDe)"),
+            lathe::catalog::StorageFormat::Text(serde) => format!("text ({serde:?} SerDe)"),
         };
         self.print(
             format!(
@@ -412,6 +487,23 @@ async fn execute(
         kept,
         total,
     })
+}
+
+/// Plans and runs one statement into an export, which puts its file in
+/// place only when everything was written.
+async fn export_to(engine: &Engine, sql: &str, mut export: Export) -> lathe::Result<Outcome> {
+    let frame = engine.sql(sql).await?;
+    let stream = frame.execute_stream().await?;
+    let destination = export.destination().to_string();
+    if stream.schema().fields().is_empty() {
+        return Err(lathe::Error::InvalidOutput {
+            destination,
+            reason: "the statement returns no result to export".into(),
+        });
+    }
+    export.write(stream).await?;
+    let stats = export.finish().await?;
+    Ok(Outcome::Exported { destination, stats })
 }
 
 /// After a second, shows elapsed time and what has been read, on stderr,

@@ -5,10 +5,12 @@
 //! folders), prunes them with the
 //! query's predicates on partition keys *before any data file is listed*,
 //! lists the files of the surviving partitions only, and hands DataFusion a
-//! standard `DataSourceExec` (Parquet, or JSON through [`crate::json`]).
+//! standard `DataSourceExec` (Parquet, JSON through [`crate::json`], or text
+//! through [`crate::text`]).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -36,10 +38,11 @@ use crate::catalog::{Catalog, StorageFormat, TableDef};
 use crate::error::Error;
 use crate::json::{JsonOptions, SerdeJsonSource};
 use crate::storage::{LocationMap, ResolvedLocation, resolve};
+use crate::text::{SerdeTextSource, TextOptions};
 
 mod case_insensitive;
 mod partitions;
-mod projection;
+pub(crate) mod projection;
 
 pub(crate) use partitions::ScanPartition;
 
@@ -126,6 +129,38 @@ impl GlueTableProvider {
             _ => Ok(()),
         }
     }
+}
+
+/// The Hive-style `key=value/` partition folders under a table's location
+/// (what `MSCK REPAIR TABLE` registers): raw values in partition-key order,
+/// and each folder's path relative to the table's location. A location that
+/// does not exist has none.
+pub(crate) async fn discover_partitions(
+    state: &dyn Session,
+    def: &TableDef,
+    map: &LocationMap,
+) -> Result<Vec<(Vec<String>, String)>> {
+    let root = resolve(&def.location, map)?;
+    if root.local_dir.as_ref().is_some_and(|dir| !dir.is_dir()) {
+        return Ok(Vec::new());
+    }
+    let store = state.runtime_env().object_store(&root.store)?;
+    let found = partitions::discover(store.as_ref(), def, &root).await?;
+    let root_prefix = root.prefix.as_ref().to_string();
+    Ok(found
+        .into_iter()
+        .map(|c| {
+            let relative = c
+                .location
+                .prefix
+                .as_ref()
+                .strip_prefix(root_prefix.as_str())
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string();
+            (c.values, relative)
+        })
+        .collect())
 }
 
 #[async_trait]
@@ -231,6 +266,16 @@ impl GlueTableProvider {
             StorageFormat::Json(serde) => {
                 let options = JsonOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeJsonSource::new(table_schema, options));
+                let config = FileScanConfigBuilder::new(url, source)
+                    .with_file_groups(groups)
+                    .with_projection_indices(projection.cloned())?
+                    .with_limit(limit)
+                    .build();
+                Ok(DataSourceExec::from_data_source(config))
+            }
+            StorageFormat::Text(serde) => {
+                let options = TextOptions::for_table(&self.def, serde)?;
+                let source = Arc::new(SerdeTextSource::new(table_schema, options));
                 let config = FileScanConfigBuilder::new(url, source)
                     .with_file_groups(groups)
                     .with_projection_indices(projection.cloned())?
@@ -364,16 +409,18 @@ async fn list_shared(
 
 /// Whether a local folder exists, checking each ancestor once: a projection
 /// over years of hours names thousands of folders under a few missing days,
-/// and one `stat` of a missing day answers for all its hours.
-fn folder_exists(dir: &Path, known: &mut HashMap<PathBuf, bool>) -> bool {
-    if let Some(exists) = known.get(dir) {
+/// and one `stat` of a missing day answers for all its hours. Keyed by the
+/// path's bytes: hashing a `Path` walks its components, which cost more than
+/// the `stat`s it saves.
+fn folder_exists(dir: &Path, known: &mut HashMap<OsString, bool>) -> bool {
+    if let Some(exists) = known.get(dir.as_os_str()) {
         return *exists;
     }
     let exists = dir
         .parent()
         .is_none_or(|parent| folder_exists(parent, known))
         && dir.is_dir();
-    known.insert(dir.to_path_buf(), exists);
+    known.insert(dir.as_os_str().to_owned(), exists);
     exists
 }
 

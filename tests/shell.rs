@@ -103,3 +103,42 @@ fn history_survives_a_restart() {
     s.exp_string("| 42 ").unwrap();
     quit(s);
 }
+
+#[test]
+fn export_writes_the_last_result_or_a_query_and_shows_progress() {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("answer.csv");
+    let mut s = shell(home.path());
+    s.send_line("SELECT 40 + 2 AS answer;").unwrap();
+    s.exp_string("| 42 ").unwrap();
+    s.send_line(&format!("\\export {}", out.display())).unwrap();
+    s.exp_string("wrote ").unwrap();
+    s.exp_string("1 row in").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "\"answer\"\n\"42\"\n"
+    );
+
+    s.send_line(&format!("\\export {}", out.display())).unwrap();
+    s.exp_string("already exists; pass --force (or \\export! in the shell)")
+        .unwrap();
+    s.send_line(&format!("\\export! {} SELECT 'x' AS y", out.display()))
+        .unwrap();
+    s.exp_string("1 row in").unwrap();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "\"y\"\n\"x\"\n");
+
+    // A long export shows rows and bytes written; Ctrl-C leaves no file.
+    let big = home.path().join("big.csv");
+    s.send_line(&format!(
+        "\\export {} SELECT value FROM range(0, 100000000000)",
+        big.display()
+    ))
+    .unwrap();
+    s.exp_string("B written").unwrap();
+    s.send_control('c').unwrap();
+    s.exp_string("cancelled after").unwrap();
+    s.send_line("SELECT 'still here' AS status;").unwrap();
+    s.exp_string("still here").unwrap();
+    assert!(!big.exists());
+    quit(s);
+}

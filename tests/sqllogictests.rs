@@ -2,6 +2,7 @@
 //! per file, each against a fresh engine over the fixtures and the sample.
 //!
 //! Values print as Athena prints them; NULL is `NULL`, the empty string `(empty)`.
+//! Files named `ddl*.slt` run on their own copy of the fixture catalog.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,13 +74,41 @@ impl sqllogictest::AsyncDB for LatheDb {
     }
 }
 
+/// Copies a folder tree.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 fn run_file(path: PathBuf, fixtures: Arc<common::Fixtures>) -> Result<(), Failed> {
+    // Files named `ddl*` change the catalog: each gets its own copy, beside
+    // the shared one so that relative locations (`../data/`) still resolve.
+    let name = path
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let catalog = if name.starts_with("ddl") {
+        let copy = fixtures.dir.path().join(format!("catalog-{name}"));
+        copy_tree(&fixtures.catalog(), &copy);
+        copy
+    } else {
+        fixtures.catalog()
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let config = Config {
-            catalog: fixtures.catalog(),
+            catalog,
             database: "fx".into(),
             location_map: common::sample_map(),
             target_partitions: Some(2),

@@ -398,6 +398,7 @@ fn glue_table(t: &aws_sdk_glue::types::Table) -> GlueTable {
     GlueTable {
         name: Some(t.name().to_string()),
         database_name: t.database_name().map(str::to_string),
+        description: t.description().map(str::to_string),
         table_type: t.table_type().map(str::to_string),
         storage_descriptor: t.storage_descriptor().map(storage_descriptor),
         partition_keys: Some(t.partition_keys().iter().map(glue_column).collect()),

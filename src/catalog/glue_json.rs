@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::{Column, JsonSerde, PartitionDef, StorageFormat, TableDef};
+use super::{Column, JsonSerde, PartitionDef, StorageClasses, StorageFormat, TableDef, TextSerde};
 use crate::error::{Error, Result};
 use crate::hive_type::parse_hive_type;
 
@@ -32,6 +33,7 @@ pub(crate) struct GlueTable {
     pub(crate) name: Option<String>,
     pub(crate) database_name: Option<String>,
     pub(crate) table_type: Option<String>,
+    pub(crate) description: Option<String>,
     pub(crate) storage_descriptor: Option<StorageDescriptor>,
     pub(crate) partition_keys: Option<Vec<GlueColumn>>,
     pub(crate) parameters: Option<HashMap<String, String>>,
@@ -218,6 +220,14 @@ impl GlueTable {
             .as_ref()
             .and_then(|s| s.parameters.clone())
             .unwrap_or_default();
+        let storage = StorageClasses {
+            serde: sd
+                .serde_info
+                .as_ref()
+                .and_then(|s| s.serialization_library.clone()),
+            input_format: sd.input_format.clone(),
+            output_format: sd.output_format.clone(),
+        };
         Ok(TableDef {
             database: database.to_string(),
             name: name.to_string(),
@@ -227,6 +237,8 @@ impl GlueTable {
             format,
             parameters,
             serde_parameters,
+            comment: self.description.clone(),
+            storage,
         })
     }
 }
@@ -271,6 +283,128 @@ impl GluePartition {
             format,
         })
     }
+}
+
+/// A table in the shape `aws glue get-table` prints, `{"Table": {...}}`:
+/// what the loader reads back as an equal [`TableDef`].
+pub(crate) fn table_json(table: &TableDef, create_time: f64) -> serde_json::Value {
+    let mut sd = storage_json(table, &table.location);
+    sd["Columns"] = columns_json(&table.columns);
+    let mut glue = json!({
+        "Name": table.name,
+        "DatabaseName": table.database,
+        "TableType": "EXTERNAL_TABLE",
+        "StorageDescriptor": sd,
+        "PartitionKeys": columns_json(&table.partition_keys),
+        "Parameters": sorted(&table.parameters),
+        "CreateTime": create_time,
+    });
+    if let Some(comment) = &table.comment {
+        glue["Description"] = json!(comment);
+    }
+    json!({ "Table": glue })
+}
+
+/// A partition in the shape `aws glue get-partitions` prints: the table's
+/// storage descriptor with the partition's own location (as Athena writes it).
+pub(crate) fn partition_json(
+    table: &TableDef,
+    partition: &PartitionDef,
+    create_time: f64,
+) -> serde_json::Value {
+    let mut sd = storage_json(table, &partition.location);
+    sd["Columns"] = columns_json(&table.columns);
+    if partition.format != table.format {
+        let (serde, input, output) = format_classes(partition.format);
+        sd["SerdeInfo"]["SerializationLibrary"] = json!(serde);
+        sd["InputFormat"] = json!(input);
+        sd["OutputFormat"] = json!(output);
+    }
+    json!({
+        "Values": partition.values,
+        "DatabaseName": table.database,
+        "TableName": table.name,
+        "StorageDescriptor": sd,
+        "CreateTime": create_time,
+    })
+}
+
+fn storage_json(table: &TableDef, location: &str) -> serde_json::Value {
+    // A definition made by code (CTAS) may leave the class names to the format.
+    let classes = if table.storage == StorageClasses::default() {
+        StorageClasses::for_format(table.format)
+    } else {
+        table.storage.clone()
+    };
+    let mut sd = json!({ "Location": location });
+    if let Some(input) = classes.input_format {
+        sd["InputFormat"] = json!(input);
+    }
+    if let Some(output) = classes.output_format {
+        sd["OutputFormat"] = json!(output);
+    }
+    let mut serde_info = json!({ "Parameters": sorted(&table.serde_parameters) });
+    if let Some(serde) = classes.serde {
+        serde_info["SerializationLibrary"] = json!(serde);
+    }
+    sd["SerdeInfo"] = serde_info;
+    sd
+}
+
+impl StorageClasses {
+    /// The canonical class names of a format, as Athena's DDL records them.
+    pub fn for_format(format: StorageFormat) -> Self {
+        let (serde, input, output) = format_classes(format);
+        Self {
+            serde: Some(serde.to_string()),
+            input_format: Some(input.to_string()),
+            output_format: Some(output.to_string()),
+        }
+    }
+}
+
+/// The canonical SerDe, input and output format classes of a format.
+pub(crate) fn format_classes(format: StorageFormat) -> (&'static str, &'static str, &'static str) {
+    match format {
+        StorageFormat::Parquet => (PARQUET_SERDE, PARQUET_INPUT, PARQUET_OUTPUT),
+        StorageFormat::Json(JsonSerde::OpenX) => (OPENX_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Json(JsonSerde::Hive) => (HIVE_JSON_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Text(TextSerde::LazySimple) => (LAZY_SIMPLE_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Text(TextSerde::OpenCsv) => (OPEN_CSV_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Text(TextSerde::Regex) => (REGEX_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+    }
+}
+
+/// SerDe and format class names (ATHENA.md §1).
+pub(crate) const PARQUET_SERDE: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
+pub(crate) const PARQUET_INPUT: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
+pub(crate) const PARQUET_OUTPUT: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+pub(crate) const OPENX_SERDE: &str = "org.openx.data.jsonserde.JsonSerDe";
+pub(crate) const HIVE_JSON_SERDE: &str = "org.apache.hive.hcatalog.data.JsonSerDe";
+pub(crate) const LAZY_SIMPLE_SERDE: &str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
+pub(crate) const OPEN_CSV_SERDE: &str = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
+pub(crate) const REGEX_SERDE: &str = "org.apache.hadoop.hive.serde2.RegexSerDe";
+pub(crate) const TEXT_INPUT: &str = "org.apache.hadoop.mapred.TextInputFormat";
+pub(crate) const TEXT_OUTPUT: &str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
+
+fn columns_json(columns: &[Column]) -> serde_json::Value {
+    columns
+        .iter()
+        .map(|c| {
+            let mut column = json!({"Name": c.name, "Type": c.type_string});
+            if let Some(comment) = &c.comment {
+                column["Comment"] = json!(comment);
+            }
+            column
+        })
+        .collect()
+}
+
+fn sorted(map: &HashMap<String, String>) -> std::collections::BTreeMap<&str, &str> {
+    map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 fn convert_columns(
@@ -332,13 +466,25 @@ fn storage_format(
             StorageFormat::Json(JsonSerde::Hive)
         }
         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" => StorageFormat::Parquet,
+        LAZY_SIMPLE_SERDE => StorageFormat::Text(TextSerde::LazySimple),
+        OPEN_CSV_SERDE => StorageFormat::Text(TextSerde::OpenCsv),
+        REGEX_SERDE => StorageFormat::Text(TextSerde::Regex),
         "" if input == "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat" => {
             StorageFormat::Parquet
         }
         "" if input == "org.apache.hadoop.mapred.TextInputFormat" && classification == "json" => {
             StorageFormat::Json(JsonSerde::OpenX)
         }
+        // A text table with no SerDe is Hive's default, LazySimpleSerDe.
+        "" if input == "org.apache.hadoop.mapred.TextInputFormat"
+            && matches!(classification.as_str(), "csv" | "tsv" | "") =>
+        {
+            StorageFormat::Text(TextSerde::LazySimple)
+        }
         "" if input.is_empty() && classification == "parquet" => StorageFormat::Parquet,
+        "" if input.is_empty() && matches!(classification.as_str(), "csv" | "tsv") => {
+            StorageFormat::Text(TextSerde::LazySimple)
+        }
         "" if input.is_empty() && classification == "json" => StorageFormat::Json(JsonSerde::OpenX),
         other => {
             let format = if other.is_empty() { input } else { other };

@@ -5,7 +5,8 @@
 //! catalog/<database>/<table>.partitions.json   {"Partitions": [...]} (optional)
 //! ```
 //!
-//! Files are read when a table is first used and cached for the session.
+//! Files are read when a table is first used and cached for the session;
+//! the catalog's own writes (`write`: DDL, MSCK, CTAS) clear the cache.
 //! Relative locations are resolved against the catalog folder.
 
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::glue_json::{parse_partitions_file, parse_table_file};
-use super::{Catalog, PartitionDef, TableDef};
+use super::{Catalog, DatabaseDef, PartitionDef, TableDef};
 use crate::error::{Error, Result, closest};
 use crate::storage::normalize;
 
@@ -145,19 +146,9 @@ impl LocalCatalog {
 
     fn load_partitions(&self, table: &TableDef) -> Result<Partitions> {
         let dir = self.database_dir(&table.database)?;
-        let path = dir.join(format!("{}{PARTITIONS_SUFFIX}", table.name));
-        let path = if path.exists() {
-            path
-        } else {
-            // The file may use another case than the lower-cased table name.
-            let wanted = format!("{}{PARTITIONS_SUFFIX}", table.name);
-            match read_dir(&dir)?
-                .map(|e| e.path())
-                .find(|p| visible_name(p).is_some_and(|n| n.eq_ignore_ascii_case(&wanted)))
-            {
-                Some(p) => p,
-                None => return Ok(None),
-            }
+        // The file may use another case than the lower-cased table name.
+        let Some(path) = self.partitions_file(&dir, &table.name)? else {
+            return Ok(None);
         };
         let text = read_text(&path)?;
         let mut partitions = parse_partitions_file(&path, &text)?
@@ -211,8 +202,41 @@ impl Catalog for LocalCatalog {
     }
 
     fn refresh(&self) {
-        lock(&self.tables).clear();
-        lock(&self.partitions).clear();
+        self.refresh_caches();
+    }
+
+    async fn create_database(&self, database: &DatabaseDef, if_not_exists: bool) -> Result<()> {
+        self.write_create_database(database, if_not_exists)
+    }
+
+    async fn drop_database(&self, database: &str, if_exists: bool, cascade: bool) -> Result<()> {
+        self.write_drop_database(database, if_exists, cascade)
+    }
+
+    async fn create_table(&self, table: &TableDef, if_not_exists: bool) -> Result<bool> {
+        self.write_create_table(table, if_not_exists)
+    }
+
+    async fn drop_table(&self, database: &str, table: &str, if_exists: bool) -> Result<bool> {
+        self.write_drop_table(database, table, if_exists)
+    }
+
+    async fn add_partitions(
+        &self,
+        table: &TableDef,
+        partitions: &[PartitionDef],
+        if_not_exists: bool,
+    ) -> Result<usize> {
+        self.write_add_partitions(table, partitions, if_not_exists)
+    }
+
+    async fn drop_partitions(
+        &self,
+        table: &TableDef,
+        values: &[Vec<String>],
+        if_exists: bool,
+    ) -> Result<usize> {
+        self.write_drop_partitions(table, values, if_exists)
     }
 
     async fn partitions(&self, table: &TableDef) -> Result<Partitions> {
@@ -223,6 +247,13 @@ impl Catalog for LocalCatalog {
         let partitions = self.load_partitions(table)?;
         lock(&self.partitions).insert(key, partitions.clone());
         Ok(partitions)
+    }
+}
+
+impl LocalCatalog {
+    fn refresh_caches(&self) {
+        lock(&self.tables).clear();
+        lock(&self.partitions).clear();
     }
 }
 
@@ -258,6 +289,8 @@ fn visible_name(path: &Path) -> Option<&str> {
     let name = path.file_name()?.to_str()?;
     (!name.starts_with('.') && !name.starts_with('_')).then_some(name)
 }
+
+mod write;
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! The catalog seen through DataFusion's catalog traits: databases become
 //! schemas of one catalog named like Glue's (`awsdatacatalog`).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider, TableProvider};
@@ -17,10 +17,21 @@ use crate::table::GlueTableProvider;
 pub(crate) struct GlueCatalogProvider {
     catalog: Arc<dyn Catalog>,
     map: Arc<LocationMap>,
-    databases: Vec<String>,
+    databases: RwLock<Vec<String>>,
 }
 
 impl GlueCatalogProvider {
+    /// Replaces the database list (after `CREATE` or `DROP DATABASE`).
+    pub(crate) fn set_databases(&self, databases: Vec<String>) {
+        if let Ok(mut current) = self.databases.write() {
+            *current = databases;
+        }
+    }
+
+    fn database_names(&self) -> Vec<String> {
+        self.databases.read().map(|d| d.clone()).unwrap_or_default()
+    }
+
     pub(crate) fn new(
         catalog: Arc<dyn Catalog>,
         map: Arc<LocationMap>,
@@ -29,21 +40,19 @@ impl GlueCatalogProvider {
         Self {
             catalog,
             map,
-            databases,
+            databases: RwLock::new(databases),
         }
     }
 }
 
 impl CatalogProvider for GlueCatalogProvider {
     fn schema_names(&self) -> Vec<String> {
-        self.databases.clone()
+        self.database_names()
     }
 
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
-        let database = self
-            .databases
-            .iter()
-            .find(|d| d.eq_ignore_ascii_case(name))?;
+        let databases = self.database_names();
+        let database = databases.iter().find(|d| d.eq_ignore_ascii_case(name))?;
         Some(Arc::new(GlueSchemaProvider {
             database: database.clone(),
             catalog: Arc::clone(&self.catalog),

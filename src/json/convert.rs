@@ -19,6 +19,9 @@ pub(crate) fn parse_timestamp_millis(text: &str) -> Option<i64> {
     {
         return epoch_digits_to_millis(text.parse().ok()?, text.trim_start_matches('-').len());
     }
+    if let Some(millis) = plain_timestamp_millis(text) {
+        return Some(millis);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.timestamp_millis());
     }
@@ -42,6 +45,46 @@ pub(crate) fn parse_timestamp_millis(text: &str) -> Option<i64> {
         }
     }
     None
+}
+
+/// The common form `yyyy-MM-dd HH:mm:ss[.f...]` (or with `T`), read without
+/// chrono's format parser, which tries each pattern in turn and dominates
+/// text decoding otherwise. `None` for anything else (the caller falls back
+/// to the full list of forms, which gives the same value for this one).
+fn plain_timestamp_millis(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b' ' | b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let mut millis = 0;
+    if b.len() > 19 {
+        let fraction = &b[20..];
+        if b[19] != b'.' || fraction.is_empty() || !fraction.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        // Milliseconds: the first three digits; further digits are dropped.
+        for i in 0..3 {
+            millis = millis * 10 + fraction.get(i).map_or(0, |c| i64::from(c - b'0'));
+        }
+    }
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(number(0..4)?).ok()?,
+        number(5..7)?,
+        number(8..10)?,
+    )?;
+    let time = chrono::NaiveTime::from_hms_opt(number(11..13)?, number(14..16)?, number(17..19)?)?;
+    Some(date.and_time(time).and_utc().timestamp_millis() + millis)
 }
 
 /// A JSON number as a timestamp: epoch seconds up to 12 digits, else milliseconds.
@@ -148,6 +191,22 @@ mod tests {
         assert_eq!(parse_timestamp_millis("1714557723"), Some(t - 123));
         assert_eq!(parse_timestamp_millis("1714557723123"), Some(t));
         assert_eq!(parse_timestamp_millis("2024-02-30 00:00:00"), None);
+        // The plain form's fast path agrees with chrono's parser.
+        for text in [
+            "2024-05-01 10:02:03",
+            "2024-05-01T10:02:03.9",
+            "1969-12-31 23:59:59.999",
+            "2024-05-01 10:02:03.",
+            "2024-05-01 24:00:00",
+            "2024-05-01 10:02:03.12x",
+        ] {
+            let chrono = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+                .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
+                .ok()
+                .map(|t| t.and_utc().timestamp_millis());
+            assert_eq!(plain_timestamp_millis(text).or(chrono), chrono, "{text}");
+            assert_eq!(parse_timestamp_millis(text), chrono, "{text}");
+        }
         assert_eq!(parse_timestamp_millis("yesterday"), None);
         assert_eq!(parse_timestamp_millis(""), None);
         assert_eq!(epoch_number_to_millis(1_714_557_723.5), Some(t - 123 + 500));

@@ -24,10 +24,12 @@ use datafusion_datasource::decoder::Decoder;
 use super::convert::{
     epoch_number_to_millis, parse_date_days, parse_decimal, parse_timestamp_millis,
 };
-use super::node::Node;
+use super::keys::{KeyIndex, fold};
+use super::node::{Node, parse_picked};
 use super::{JsonOptions, TimestampFormat};
 use crate::catalog::JsonSerde;
 use crate::error::Error;
+use crate::lines::{LineSink, feed_lines};
 
 /// Decodes JSON objects (one per call) into columns of a fixed schema.
 pub(crate) struct RowDecoder {
@@ -35,6 +37,8 @@ pub(crate) struct RowDecoder {
     root: StructState,
     rows: usize,
     strict: bool,
+    /// The top-level values of one row, by field (an allocation kept across rows).
+    spare: Vec<Option<Node<'static>>>,
 }
 
 impl RowDecoder {
@@ -49,18 +53,21 @@ impl RowDecoder {
                 .filter_map(|f| TimestampFormat::parse(f).ok())
                 .collect(),
         });
-        let mut root = StructState::new(schema.fields().clone(), &rules);
+        let fields = schema.fields();
+        let mut lookup = field_lookup(fields, options.case_insensitive);
         for (column, key) in &options.mappings {
-            if let Some(i) = root.fields.iter().position(|f| f.name() == column) {
-                root.lookup.retain(|_, v| *v != i);
-                root.lookup.insert(fold(key, options.case_insensitive), i);
+            if let Some(i) = fields.iter().position(|f| f.name() == column) {
+                lookup.retain(|_, v| *v != i);
+                lookup.insert(fold(key, options.case_insensitive), i);
             }
         }
+        let root = StructState::with_lookup(fields.clone(), &rules, lookup);
         Self {
             schema,
             root,
             rows: 0,
             strict: options.serde == JsonSerde::Hive,
+            spare: Vec::new(),
         }
     }
 
@@ -71,11 +78,17 @@ impl RowDecoder {
     /// Decodes one line. `Err` carries the reason; the row is then not added
     /// (a malformed line) unless the caller asks for an all-NULL row.
     pub(crate) fn decode(&mut self, line: &[u8]) -> Result<(), String> {
-        let node = Node::parse(line).map_err(|e| format!("malformed JSON: {e}"))?;
-        let Node::Object(entries) = &node else {
-            return Err(format!("expected a JSON object, found {}", node.kind()));
+        let mut slots = recycle(std::mem::take(&mut self.spare));
+        slots.resize(self.root.children.len(), None);
+        let keys = &mut self.root.keys;
+        let parsed = parse_picked(line, |key| keys.get(key), &mut slots);
+        let result = match parsed {
+            Ok(None) => self.root.append_values(&slots, self.strict),
+            Ok(Some(kind)) => Err(format!("expected a JSON object, found {kind}")),
+            Err(e) => Err(format!("malformed JSON: {e}")),
         };
-        self.root.append_entries(entries, self.strict)?;
+        self.spare = recycle(slots);
+        result?;
         self.rows += 1;
         Ok(())
     }
@@ -110,13 +123,20 @@ impl Rules {
     }
 }
 
-/// Case folding of keys and field names, when the SerDe is case-insensitive.
-fn fold(name: &str, case_insensitive: bool) -> String {
-    if case_insensitive {
-        name.to_lowercase()
-    } else {
-        name.to_string()
-    }
+/// An empty vector of another lifetime that keeps the allocation
+/// (collecting in place reuses it), so rows need not allocate their slots.
+fn recycle<'b>(mut slots: Vec<Option<Node<'_>>>) -> Vec<Option<Node<'b>>> {
+    slots.clear();
+    slots.into_iter().map(|_| None).collect()
+}
+
+/// Folded field name → field index.
+fn field_lookup(fields: &Fields, case_insensitive: bool) -> HashMap<String, usize> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (fold(f.name(), case_insensitive), i))
+        .collect()
 }
 
 /// The SerDe rules every level of a row decodes by.
@@ -130,24 +150,20 @@ struct StructState {
     fields: Fields,
     children: Vec<Builder>,
     nulls: NullBufferBuilder,
-    lookup: HashMap<String, usize>,
-    case_insensitive: bool,
-    dots_in_keys: bool,
+    keys: KeyIndex,
     /// Per object: index of the entry that feeds each field (reused buffer).
     slots: Vec<usize>,
-    key_buf: String,
 }
 
 const NO_ENTRY: usize = usize::MAX;
 
 impl StructState {
     fn new(fields: Fields, rules: &Arc<Rules>) -> Self {
-        let case_insensitive = rules.case_insensitive;
-        let lookup = fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (fold(f.name(), case_insensitive), i))
-            .collect();
+        let lookup = field_lookup(&fields, rules.case_insensitive);
+        Self::with_lookup(fields, rules, lookup)
+    }
+
+    fn with_lookup(fields: Fields, rules: &Arc<Rules>, lookup: HashMap<String, usize>) -> Self {
         let children = fields
             .iter()
             .map(|f| Builder::new(f.data_type(), rules))
@@ -157,31 +173,7 @@ impl StructState {
             fields,
             children,
             nulls: NullBufferBuilder::new(0),
-            lookup,
-            case_insensitive,
-            dots_in_keys: rules.dots_in_keys,
-            key_buf: String::new(),
-        }
-    }
-
-    fn field_index(&mut self, key: &str) -> Option<usize> {
-        if self.dots_in_keys && key.contains('.') {
-            // OpenX `dots.in.keys`: `a.b` names column `a_b`.
-            self.key_buf.clear();
-            self.key_buf
-                .extend(key.chars().map(|c| if c == '.' { '_' } else { c }));
-            if self.case_insensitive {
-                self.key_buf = self.key_buf.to_lowercase();
-            }
-            return self.lookup.get(&self.key_buf).copied();
-        }
-        if self.case_insensitive && key.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
-            self.key_buf.clear();
-            self.key_buf
-                .extend(key.chars().flat_map(char::to_lowercase));
-            self.lookup.get(&self.key_buf).copied()
-        } else {
-            self.lookup.get(key).copied()
+            keys: KeyIndex::new(lookup, rules.case_insensitive, rules.dots_in_keys),
         }
     }
 
@@ -192,7 +184,7 @@ impl StructState {
     ) -> Result<(), String> {
         self.slots.fill(NO_ENTRY);
         for (j, (key, _)) in entries.iter().enumerate() {
-            if let Some(i) = self.field_index(key) {
+            if let Some(i) = self.keys.get(key) {
                 // Later duplicates overwrite earlier ones: the last key wins.
                 self.slots[i] = j;
             }
@@ -205,6 +197,16 @@ impl StructState {
             child
                 .append(value, strict)
                 .map_err(|e| format!("column {}: {e}", self.fields[i].name()))?;
+        }
+        Ok(())
+    }
+
+    /// Appends one row given each field's value.
+    fn append_values(&mut self, values: &[Option<Node<'_>>], strict: bool) -> Result<(), String> {
+        for ((child, value), field) in self.children.iter_mut().zip(values).zip(&self.fields) {
+            child
+                .append(value.as_ref(), strict)
+                .map_err(|e| format!("column {}: {e}", field.name()))?;
         }
         Ok(())
     }
@@ -651,39 +653,22 @@ impl LineDecoder {
     }
 }
 
+impl LineSink for LineDecoder {
+    fn line(&mut self, line: &[u8]) -> Result<(), ArrowError> {
+        self.decode_line(line)
+    }
+
+    fn full(&self) -> bool {
+        self.rows.len() >= self.batch_size
+    }
+}
+
 impl Decoder for LineDecoder {
     fn decode(&mut self, buf: &[u8]) -> Result<usize, ArrowError> {
-        if buf.is_empty() {
-            // End of input: the last line may lack its newline.
-            if !self.partial.is_empty() {
-                let line = std::mem::take(&mut self.partial);
-                self.decode_line(&line)?;
-            }
-            return Ok(0);
-        }
-        let mut pos = 0;
-        while self.rows.len() < self.batch_size && pos < buf.len() {
-            match memchr::memchr(b'\n', &buf[pos..]) {
-                Some(i) => {
-                    let end = pos + i;
-                    if self.partial.is_empty() {
-                        self.decode_line(&buf[pos..end])?;
-                    } else {
-                        let mut line = std::mem::take(&mut self.partial);
-                        line.extend_from_slice(&buf[pos..end]);
-                        self.decode_line(&line)?;
-                        line.clear();
-                        self.partial = line;
-                    }
-                    pos = end + 1;
-                }
-                None => {
-                    self.partial.extend_from_slice(&buf[pos..]);
-                    pos = buf.len();
-                }
-            }
-        }
-        Ok(pos)
+        let mut partial = std::mem::take(&mut self.partial);
+        let consumed = feed_lines(&mut partial, buf, b'\n', self);
+        self.partial = partial;
+        consumed
     }
 
     fn flush(&mut self) -> Result<Option<RecordBatch>, ArrowError> {

@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +91,90 @@ fn write_string(out: &mut String, s: &str) {
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
+/// Parses one line that should hold an object, keeping only the values of
+/// keys that `pick` maps to a slot (the last of duplicate keys wins). Other
+/// values are checked and skipped without building nodes, so a malformed line
+/// is still an error. `Ok(Some(kind))`: valid JSON, but not an object.
+pub(crate) fn parse_picked<'a, F>(
+    line: &'a [u8],
+    pick: F,
+    slots: &mut [Option<Node<'a>>],
+) -> Result<Option<&'static str>, serde_json::Error>
+where
+    F: FnMut(&str) -> Option<usize>,
+{
+    let visitor = PickVisitor { pick, slots };
+    match std::str::from_utf8(line) {
+        // Checked once here, so the parser need not check each string.
+        Ok(text) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let kind = de.deserialize_any(visitor)?;
+            de.end()?;
+            Ok(kind)
+        }
+        Err(_) => {
+            // Bad UTF-8 fails with serde_json's own message, wherever it is.
+            Node::parse(line)?;
+            let mut de = serde_json::Deserializer::from_slice(line);
+            let kind = de.deserialize_any(visitor)?;
+            de.end()?;
+            Ok(kind)
+        }
+    }
+}
+
+struct PickVisitor<'s, 'a, F> {
+    pick: F,
+    slots: &'s mut [Option<Node<'a>>],
+}
+
+impl<'de, F: FnMut(&str) -> Option<usize>> Visitor<'de> for PickVisitor<'_, 'de, F> {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match (self.pick)(&key) {
+                Some(i) => self.slots[i] = Some(map.next_value()?),
+                None => _ = map.next_value::<IgnoredAny>()?,
+            }
+        }
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Some("an array"))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Some("null"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Some("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Some("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Some("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Some("a number"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Some("a string"))
+    }
+}
+
 impl<'de> Deserialize<'de> for Node<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(NodeVisitor)
@@ -99,7 +185,7 @@ impl<'de> Deserialize<'de> for Node<'de> {
 /// (`Cow<str>`'s own `Deserialize` always copies).
 struct KeySeed;
 
-impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Cow<'de, str>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -207,6 +293,32 @@ mod tests {
             node.to_json(),
             r#"{"b":1,"A":[true,null,2.5],"a":"x\"y","b":-3}"#
         );
+    }
+
+    #[test]
+    fn picks_the_last_of_wanted_keys_and_checks_the_rest() {
+        let pick = |key: &str| ["a", "c"].iter().position(|k| *k == key);
+        let mut slots = vec![None, None];
+        let line = br#"{"a": 1, "b": {"x": [1, "\u00e9"]}, "c": "s", "a": [2]}"#;
+        assert_eq!(parse_picked(line, pick, &mut slots).unwrap(), None);
+        assert_eq!(slots[0], Some(Node::Array(vec![Node::UInt(2)])));
+        assert_eq!(slots[1], Some(Node::Str("s".into())));
+        for (line, kind) in [
+            (&b"[1, {}]"[..], "an array"),
+            (b" null ", "null"),
+            (b"\"x\"", "a string"),
+        ] {
+            assert_eq!(parse_picked(line, pick, &mut slots).unwrap(), Some(kind));
+        }
+        // Skipped values are still checked, UTF-8 included.
+        for bad in [
+            &br#"{"b": [1,}"#[..],
+            br#"{"b": "\q"}"#,
+            b"{\"b\": \"\xff\"}",
+            br#"{"a": 1} {"#,
+        ] {
+            assert!(parse_picked(bad, pick, &mut slots).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -18,6 +18,13 @@ pub(crate) enum Backslash {
     Include(String),
     Run(String),
     Output(Option<String>),
+    /// `\export FILE [query]` (`\export!` overwrites): the last statement
+    /// again, or the given query, written to FILE.
+    Export {
+        file: String,
+        overwrite: bool,
+        query: Option<String>,
+    },
     Refresh,
 }
 
@@ -59,12 +66,22 @@ pub(crate) const COMMANDS: &[(&str, &str, &str)] = &[
         "[FILE]",
         "send following results to FILE (appending); no FILE: back to the screen",
     ),
+    (
+        "\\export",
+        "FILE [QUERY]",
+        "write the last query's result (run again), or QUERY's, to FILE; format from the extension",
+    ),
+    (
+        "\\export!",
+        "FILE [QUERY]",
+        "as \\export, overwriting FILE if it exists",
+    ),
     ("\\refresh", "", "forget cached catalog metadata"),
     ("\\q", "", "quit (also Ctrl-D)"),
 ];
 
 /// Commands whose argument is a file path (completed as one).
-pub(crate) const FILE_COMMANDS: &[&str] = &["\\i", "\\o"];
+pub(crate) const FILE_COMMANDS: &[&str] = &["\\i", "\\o", "\\export", "\\export!"];
 
 /// The help text for `\?`.
 pub(crate) fn help() -> String {
@@ -118,6 +135,18 @@ pub(crate) fn parse(line: &str) -> Result<Backslash, String> {
         "\\i" => Backslash::Include(need("a file")?),
         "\\run" => Backslash::Run(need("a query name")?),
         "\\o" => Backslash::Output(arg.map(str::to_string)),
+        "\\export" | "\\export!" => {
+            let arg = need("a file")?;
+            let (file, query) = match arg.split_once(char::is_whitespace) {
+                Some((file, query)) => (file.to_string(), Some(query.trim().to_string())),
+                None => (arg, None),
+            };
+            Backslash::Export {
+                file,
+                overwrite: name.ends_with('!'),
+                query,
+            }
+        }
         "\\refresh" => Backslash::Refresh,
         other => return Err(format!("unknown command {other}; \\? lists the commands")),
     })
@@ -146,6 +175,26 @@ mod tests {
         assert_eq!(parse("\\timing off"), Ok(Backslash::Timing(Some(false))));
         assert_eq!(parse("\\o"), Ok(Backslash::Output(None)));
         assert_eq!(parse("\\q"), Ok(Backslash::Quit));
+        assert_eq!(
+            parse("\\export out.csv"),
+            Ok(Backslash::Export {
+                file: "out.csv".into(),
+                overwrite: false,
+                query: None
+            })
+        );
+        assert_eq!(
+            parse("\\export! s3://b/x.parquet  SELECT 1 AS one;"),
+            Ok(Backslash::Export {
+                file: "s3://b/x.parquet".into(),
+                overwrite: true,
+                query: Some("SELECT 1 AS one".into())
+            })
+        );
+        assert_eq!(
+            parse("\\export").unwrap_err(),
+            "\\export needs a file; see \\?"
+        );
     }
 
     #[test]

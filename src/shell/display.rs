@@ -5,7 +5,6 @@
 use comfy_table::{ContentArrangement, Table};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-pub(crate) use lathe::human_bytes;
 use lathe::render::batch_text;
 
 /// How NULL shows, distinct from an empty string (which shows as nothing).
@@ -119,6 +118,9 @@ pub(crate) fn cut(text: &str, limit: usize) -> String {
     cut.push('…');
     cut
 }
+
+/// Bytes as a short human-readable size (the library's, shared with export progress).
+pub(crate) use lathe::export::human_bytes;
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use crate::export::human_bytes;
 use futures::stream::BoxStream;
 use object_store::path::Path;
 use object_store::{
@@ -76,22 +77,6 @@ impl ScanStats {
             self.bytes,
             self.estimated_cost()
         )
-    }
-}
-
-/// A byte count for people: `999 B`, `1.2 MB` (decimal units).
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

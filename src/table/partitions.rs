@@ -30,8 +30,8 @@ const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 /// A partition before typing: raw values and its location.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
-    values: Vec<String>,
-    location: ResolvedLocation,
+    pub(crate) values: Vec<String>,
+    pub(crate) location: ResolvedLocation,
     format: StorageFormat,
 }
 

@@ -1,6 +1,7 @@
 //! Test fixtures, made by code: a catalog folder with small tables that
 //! exercise the edge cases (mixed-case keys, gzip, hidden files, malformed
-//! lines, missing columns, registered, discovered and projected partitions), next to a
+//! lines, missing columns, registered, discovered and projected partitions,
+//! CSV and other text tables in `csv`), next to a
 //! copy of the bundled sample catalog.
 
 #![allow(dead_code, unreachable_pub)]
@@ -13,6 +14,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::parquet::arrow::ArrowWriter;
 use serde_json::{Value, json};
+
+pub mod csv;
 
 /// The repository root (tests run with it as the current folder).
 pub fn repo() -> PathBuf {
@@ -370,6 +373,7 @@ pub fn build() -> Fixtures {
     );
 
     projection_fixtures(&fx, &data);
+    csv::build(&fx, &data);
     fixtures
 }
 

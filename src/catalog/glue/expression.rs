@@ -184,6 +184,8 @@ mod tests {
             format: StorageFormat::Parquet,
             parameters: Default::default(),
             serde_parameters: Default::default(),
+            comment: None,
+            storage: Default::default(),
         }
     }
 

@@ -130,7 +130,31 @@ fn format_comes_from_serde_then_input_format() {
     );
     assert_eq!(
         load(&avro).unwrap_err().to_string(),
-        "table web.clickstream: unsupported storage format \"org.apache.hadoop.hive.serde2.avro.AvroSerDe\"; lathe reads JSON (OpenX or Hive SerDe) and Parquet tables"
+        "table web.clickstream: unsupported storage format \"org.apache.hadoop.hive.serde2.avro.AvroSerDe\"; lathe reads JSON (OpenX or Hive SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
+    );
+    for (serde, expected) in [
+        (
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+            TextSerde::LazySimple,
+        ),
+        (
+            "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+            TextSerde::OpenCsv,
+        ),
+        ("org.apache.hadoop.hive.serde2.RegexSerDe", TextSerde::Regex),
+    ] {
+        let text = TABLE.replace("org.openx.data.jsonserde.JsonSerDe", serde);
+        assert_eq!(load(&text).unwrap().format, StorageFormat::Text(expected));
+    }
+    // No SerDe on a text table: Hive's default, LazySimpleSerDe.
+    let bare = TABLE.replace(
+        r#""SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe","#,
+        r#""SerdeInfo": {"#,
+    );
+    let bare = bare.replace(r#""classification": "json""#, r#""classification": "csv""#);
+    assert_eq!(
+        load(&bare).unwrap().format,
+        StorageFormat::Text(TextSerde::LazySimple)
     );
 }
 

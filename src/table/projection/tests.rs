@@ -35,6 +35,8 @@ fn table(keys: &[(&str, DataType)], params: &[(&str, &str)]) -> TableDef {
             .chain([("projection.enabled".to_string(), "true".to_string())])
             .collect::<HashMap<_, _>>(),
         serde_parameters: HashMap::new(),
+        comment: None,
+        storage: Default::default(),
     }
 }
 

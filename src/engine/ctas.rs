@@ -1,0 +1,357 @@
+//! `CREATE TABLE t WITH (...) AS SELECT ...` and `INSERT INTO t SELECT ...`
+//! (ATHENA.md §5): the query's result written in Athena's layout (see
+//! `unload.rs`), and the catalog told through its write API, so the table
+//! (and its new partitions) can be queried at once.
+//!
+//! CTAS writes to `external_location`, which must be empty, and registers a
+//! table whose columns are the query's (Hive types from the Arrow types),
+//! partition columns last. INSERT INTO appends new files under the table's
+//! location (never touching its existing files), casting the query's
+//! columns by position to the table's types, and registers the partitions it
+//! wrote unless the table's partitions are projected.
+
+use std::path::PathBuf;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::Column as DfColumn;
+use datafusion::dataframe::DataFrame;
+use datafusion::prelude::{Expr, cast};
+
+use super::Engine;
+use super::unload::{WriteSpec, column_names, invalid, partition_columns};
+use crate::athena::write::{CreateTableAs, InsertInto, WriteFormat};
+use crate::catalog::glue_json::{GlueColumn, GlueTable, SerdeInfo, StorageDescriptor};
+use crate::catalog::{PartitionDef, StorageFormat, TableDef, unescape_partition_value};
+use crate::error::{Error, Result};
+
+const CTAS: &str = "CREATE TABLE AS";
+const INSERT: &str = "INSERT INTO";
+
+impl Engine {
+    /// Runs a CTAS: writes the data, then registers the table.
+    pub(crate) async fn create_table_as(&self, ctas: CreateTableAs) -> Result<DataFrame> {
+        let database = ctas.database.clone().unwrap_or_else(|| self.database());
+        let name = ctas.table.clone();
+        match self.catalog.table(&database, &name).await {
+            Ok(_) if ctas.if_not_exists => return Ok(self.ctx.read_empty()?),
+            Ok(_) => {
+                return Err(Error::TableExists {
+                    name: format!("{database}.{name}"),
+                });
+            }
+            Err(Error::TableNotFound { .. }) => {}
+            Err(Error::DatabaseNotFound { .. }) => {
+                return Err(self.not_found(&database, &name).await);
+            }
+            Err(e) => return Err(e),
+        }
+        let Some(location) = ctas.location.clone() else {
+            return Err(invalid(
+                CTAS,
+                "external_location is required, e.g. WITH (external_location = \
+                 's3://bucket/folder/')"
+                    .into(),
+            ));
+        };
+        let frame = self.plan(&ctas.query).await?;
+        let columns = column_names(&frame);
+        let partition_columns = partition_columns(CTAS, &columns, &ctas.options.partitioned_by)?;
+        let def = table_def(
+            &database,
+            &name,
+            &location,
+            &frame,
+            &ctas,
+            partition_columns.len(),
+        )?;
+        let spec = WriteSpec {
+            statement: CTAS,
+            format: ctas.options.format,
+            compression: ctas.options.compression.as_deref(),
+            field_delimiter: ctas.options.field_delimiter,
+            partition_columns,
+            must_be_empty: true,
+        };
+        let folders = self.write_frame(frame, &location, &spec).await?;
+        self.catalog.create_table(&def, false).await?;
+        if !def.partition_keys.is_empty() {
+            self.register(&def, &folders).await?;
+        }
+        Ok(self.ctx.read_empty()?)
+    }
+
+    /// Runs an INSERT INTO: appends the query's rows as new files.
+    pub(crate) async fn insert_into(&self, insert: InsertInto) -> Result<DataFrame> {
+        let database = insert.database.clone().unwrap_or_else(|| self.database());
+        let def = match self.catalog.table(&database, &insert.table).await {
+            Ok(def) => def,
+            Err(Error::TableNotFound { .. } | Error::DatabaseNotFound { .. }) => {
+                return Err(self.not_found(&database, &insert.table).await);
+            }
+            Err(e) => return Err(e),
+        };
+        let statement = format!("{INSERT} {}", def.qualified_name());
+        let format = match def.format {
+            StorageFormat::Parquet => WriteFormat::Parquet,
+            StorageFormat::Json(_) => WriteFormat::Json,
+            #[allow(unreachable_patterns)]
+            _ => {
+                return Err(invalid(
+                    &statement,
+                    "lathe inserts into Parquet and JSON tables only".into(),
+                ));
+            }
+        };
+        let frame = self.plan(&insert.query).await?;
+        let targets: Vec<_> = def.columns.iter().chain(&def.partition_keys).collect();
+        let fields = frame.schema().fields().len();
+        if fields != targets.len() {
+            return Err(invalid(
+                &statement,
+                format!(
+                    "the query returns {fields} columns; the table has {} ({})",
+                    targets.len(),
+                    targets
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        // By position, cast to the table's types and named as its columns.
+        let exprs: Vec<Expr> = targets
+            .iter()
+            .enumerate()
+            .map(|(i, column)| {
+                let (qualifier, field) = frame.schema().qualified_field(i);
+                let source = Expr::Column(DfColumn::new(qualifier.cloned(), field.name()));
+                cast(source, column.data_type.clone()).alias(&column.name)
+            })
+            .collect();
+        let frame = frame.select(exprs)?;
+        let compression = def
+            .parameters
+            .get("write.compression")
+            .or_else(|| def.parameters.get("parquet.compression"))
+            .map(|c| c.to_ascii_lowercase());
+        let spec = WriteSpec {
+            statement: &statement,
+            format,
+            compression: compression.as_deref().or(match format {
+                // Files like the table's own, not Athena's CTAS default.
+                WriteFormat::Parquet => Some("snappy"),
+                _ => Some("gzip"),
+            }),
+            field_delimiter: None,
+            partition_columns: def.partition_keys.iter().map(|k| k.name.clone()).collect(),
+            must_be_empty: false,
+        };
+        let folders = self.write_frame(frame, &def.location, &spec).await?;
+        let projected = def
+            .parameters
+            .get("projection.enabled")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if !def.partition_keys.is_empty() && !projected {
+            self.register(&def, &folders).await?;
+        }
+        self.catalog.refresh();
+        Ok(self.ctx.read_empty()?)
+    }
+
+    /// Registers the partitions of folders written under a table's location
+    /// (`k1=v1/k2=v2`), skipping those registered already.
+    async fn register(&self, def: &TableDef, folders: &[String]) -> Result<()> {
+        let partitions: Vec<PartitionDef> = folders
+            .iter()
+            .filter_map(|folder| {
+                let values: Vec<String> = folder
+                    .split('/')
+                    .zip(&def.partition_keys)
+                    .map(|(part, key)| {
+                        let value = part.strip_prefix(&format!("{}=", key.name))?;
+                        Some(unescape_partition_value(value))
+                    })
+                    .collect::<Option<_>>()?;
+                (values.len() == def.partition_keys.len()).then(|| PartitionDef {
+                    values,
+                    location: format!("{}/{folder}/", def.location.trim_end_matches('/')),
+                    format: def.format,
+                })
+            })
+            .collect();
+        if !partitions.is_empty() {
+            self.catalog.add_partitions(def, &partitions, true).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The table a CTAS registers, validated by the catalog loader's own rules
+/// before any data is written.
+fn table_def(
+    database: &str,
+    name: &str,
+    location: &str,
+    frame: &DataFrame,
+    ctas: &CreateTableAs,
+    partitions: usize,
+) -> Result<TableDef> {
+    let fields = frame.schema().fields();
+    let columns = fields
+        .iter()
+        .map(|f| {
+            let type_string = hive_type(f.data_type()).ok_or_else(|| {
+                invalid(
+                    CTAS,
+                    format!(
+                        "column {} has type {}, which has no Hive type; cast it",
+                        f.name(),
+                        f.data_type()
+                    ),
+                )
+            })?;
+            Ok(GlueColumn {
+                name: Some(f.name().to_lowercase()),
+                type_string: Some(type_string),
+                comment: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (data, keys) = columns.split_at(columns.len() - partitions);
+    let (serde, input, output, classification) = match ctas.options.format {
+        WriteFormat::Parquet => (
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+            "parquet",
+        ),
+        WriteFormat::Json => (
+            "org.apache.hive.hcatalog.data.JsonSerDe",
+            "org.apache.hadoop.mapred.TextInputFormat",
+            "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            "json",
+        ),
+        WriteFormat::Textfile => (
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+            "org.apache.hadoop.mapred.TextInputFormat",
+            "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            "csv",
+        ),
+    };
+    // The files are written as UNLOAD writes TEXTFILE: the delimiter given
+    // (Hive's \001 by default) and \N for NULL, LazySimpleSerDe's defaults.
+    let serde_parameters = match ctas.options.format {
+        WriteFormat::Textfile => {
+            let delimiter = ctas.options.field_delimiter.unwrap_or('\u{1}').to_string();
+            std::collections::HashMap::from([
+                ("field.delim".to_string(), delimiter.clone()),
+                ("serialization.format".to_string(), delimiter),
+            ])
+        }
+        _ => Default::default(),
+    };
+    let mut parameters = std::collections::HashMap::from([
+        ("EXTERNAL".to_string(), "TRUE".to_string()),
+        ("classification".to_string(), classification.to_string()),
+    ]);
+    if let Some(c) = &ctas.options.compression {
+        parameters.insert("write.compression".into(), c.to_ascii_uppercase());
+    }
+    let glue = GlueTable {
+        name: Some(name.to_string()),
+        database_name: Some(database.to_string()),
+        table_type: Some("EXTERNAL_TABLE".into()),
+        description: None,
+        storage_descriptor: Some(StorageDescriptor {
+            columns: Some(data.to_vec()),
+            location: Some(location.to_string()),
+            input_format: Some(input.into()),
+            output_format: Some(output.into()),
+            serde_info: Some(SerdeInfo {
+                serialization_library: Some(serde.into()),
+                parameters: Some(serde_parameters),
+            }),
+            parameters: None,
+        }),
+        partition_keys: Some(keys.to_vec()),
+        parameters: Some(parameters),
+        create_time: None,
+        update_time: None,
+    };
+    let path = PathBuf::from(format!("{database}/{name}.json"));
+    glue.into_table_def(&path, database, name)
+}
+
+/// The Hive type of an Arrow type, as Glue writes it (`bigint`,
+/// `decimal(10,2)`, `array<string>`, `struct<a:int>`, ...).
+fn hive_type(data_type: &DataType) -> Option<String> {
+    Some(match data_type {
+        DataType::Boolean => "boolean".into(),
+        DataType::Int8 => "tinyint".into(),
+        DataType::Int16 | DataType::UInt8 => "smallint".into(),
+        DataType::Int32 | DataType::UInt16 => "int".into(),
+        DataType::Int64 | DataType::UInt32 => "bigint".into(),
+        DataType::Float32 => "float".into(),
+        DataType::Float64 => "double".into(),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 => {
+            format!("decimal({p},{s})")
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => "binary".into(),
+        DataType::Date32 | DataType::Date64 => "date".into(),
+        DataType::Timestamp(_, _) => "timestamp".into(),
+        DataType::List(f) | DataType::LargeList(f) => {
+            format!("array<{}>", hive_type(f.data_type())?)
+        }
+        DataType::Struct(fields) => format!(
+            "struct<{}>",
+            fields
+                .iter()
+                .map(|f| Some(format!("{}:{}", f.name(), hive_type(f.data_type())?)))
+                .collect::<Option<Vec<_>>>()?
+                .join(",")
+        ),
+        DataType::Map(entries, _) => {
+            let DataType::Struct(kv) = entries.data_type() else {
+                return None;
+            };
+            format!(
+                "map<{},{}>",
+                hive_type(kv.first()?.data_type())?,
+                hive_type(kv.get(1)?.data_type())?
+            )
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::datatypes::{Field, Fields, TimeUnit};
+    use std::sync::Arc;
+
+    #[test]
+    fn arrow_types_get_their_hive_names() {
+        let item = Arc::new(Field::new("item", DataType::Utf8, true));
+        let nested = DataType::Struct(Fields::from(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("tags", DataType::List(item), true),
+        ]));
+        assert_eq!(
+            hive_type(&nested).unwrap(),
+            "struct<id:int,tags:array<string>>"
+        );
+        assert_eq!(
+            hive_type(&DataType::Decimal128(10, 2)).unwrap(),
+            "decimal(10,2)"
+        );
+        assert_eq!(
+            hive_type(&DataType::Timestamp(TimeUnit::Nanosecond, None)).unwrap(),
+            "timestamp"
+        );
+        assert_eq!(hive_type(&DataType::Utf8View).unwrap(), "string");
+        assert_eq!(hive_type(&DataType::Null), None);
+    }
+}
