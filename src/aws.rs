@@ -36,6 +36,14 @@ pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(4);
 /// Credentials this close to expiry are refreshed before use.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(300);
 
+/// Makes aws-lc-rs the process's rustls crypto provider. object_store's
+/// reqwest enables rustls's `ring` feature and the SDK its `aws-lc-rs`
+/// feature; with both on, rustls cannot choose one and panics when a TLS
+/// client is built. Idempotent: a provider installed earlier stays.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 /// The AWS configuration of a session, loaded on first use.
 #[derive(Debug, Default)]
 pub(crate) struct Aws {
@@ -47,6 +55,7 @@ impl Aws {
     pub(crate) async fn config(&self) -> &SdkConfig {
         self.config
             .get_or_init(|| async {
+                install_crypto_provider();
                 let retry = RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS)
                     .with_initial_backoff(INITIAL_BACKOFF)

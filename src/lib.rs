@@ -48,6 +48,7 @@ mod storage;
 mod table;
 mod text;
 
+pub use aws::install_crypto_provider;
 pub use catalog::Catalog;
 pub use config::{CATALOG_NAME, Config, FileConfig, GLUE_CATALOG, GlueConfig, parse_size};
 pub use engine::{Engine, build_session};

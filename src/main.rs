@@ -19,6 +19,7 @@ mod shell;
 use cli::{Cli, Command, Settings};
 
 fn main() -> ExitCode {
+    lathe::install_crypto_provider();
     // An internal panic is one line on stderr and a non-zero exit, not a dump.
     std::panic::set_hook(Box::new(|info| {
         let message = info

@@ -60,6 +60,7 @@ impl Env {
 
 fn main() {
     let args = Arguments::from_args();
+    lathe::install_crypto_provider();
     let env = start();
     // The in-process catalog trials read AWS's environment, as users' lathe does.
     for (name, _) in std::env::vars() {
