@@ -247,7 +247,8 @@ impl Catalog for GlueCatalog {
     }
 
     async fn tables(&self, database: &str) -> Result<Vec<String>> {
-        self.table_names(database).await
+        // Glue stores names in lower case; lathe's names match case-insensitively.
+        self.table_names(&database.to_lowercase()).await
     }
 
     async fn table(&self, database: &str, table: &str) -> Result<Arc<TableDef>> {
@@ -259,8 +260,8 @@ impl Catalog for GlueCatalog {
             .client
             .get_table()
             .set_catalog_id(self.catalog_id.clone())
-            .database_name(database)
-            .name(table)
+            .database_name(&key.0)
+            .name(&key.1)
             .send()
             .await;
         let response = match response {
@@ -346,7 +347,12 @@ where
         SdkError::ServiceError(service) => {
             let err = service.err();
             let code = err.code().unwrap_or("UnknownError").to_string();
+            // moto's IAM check answers 403 with a body the SDK finds no code in.
+            let forbidden = service.raw().status().as_u16() == 403 && err.code().is_none();
             match code.as_str() {
+                _ if forbidden => Error::AccessDenied {
+                    resource: resource.to_string(),
+                },
                 "AccessDeniedException" => Error::AccessDenied {
                     resource: resource.to_string(),
                 },
