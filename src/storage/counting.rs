@@ -12,9 +12,9 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::export::human_bytes;
 use async_trait::async_trait;
 use bytes::Bytes;
-use crate::export::human_bytes;
 use futures::stream::BoxStream;
 use object_store::path::Path;
 use object_store::{
