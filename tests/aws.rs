@@ -229,9 +229,12 @@ fn same_output(out: &Output, expected: &str, what: &str) -> Result<(), Failed> {
     })
 }
 
+/// One test body, run against the shared servers.
+type Check = Box<dyn FnOnce(&Env) -> Result<(), Failed> + Send>;
+
 fn trials(env: &Arc<Env>) -> Vec<Trial> {
     let mut trials = Vec::new();
-    let mut add = |name: String, f: Box<dyn FnOnce(&Env) -> Result<(), Failed> + Send>| {
+    let mut add = |name: String, f: Check| {
         let env = Arc::clone(env);
         trials.push(Trial::test(name, move || f(&env)));
     };

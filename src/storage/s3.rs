@@ -141,7 +141,7 @@ impl S3Bucket {
             Some(c) => (c.endpoint.as_str(), c.region.as_str()),
             None => ("S3", DEFAULT_REGION),
         };
-        let path = path.map(|p| AsRef::<str>::as_ref(p));
+        let path = path.map(AsRef::<str>::as_ref);
         classify(&self.bucket, path, endpoint, region, e)
     }
 
