@@ -2,8 +2,8 @@
 //!
 //! A [`Catalog`] answers what Glue answers: which databases and tables exist,
 //! what a table looks like ([`TableDef`]), and which partitions it has
-//! registered. The local folder backend lives in [`local`]; the Glue JSON
-//! shapes and their validation in `glue_json`.
+//! registered. The local folder backend lives in [`local`], the AWS Glue API
+//! backend in [`glue`]; the Glue JSON shapes and their validation in `glue_json`.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -11,9 +11,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::logical_expr::Expr;
 
 use crate::error::Result;
 
+pub mod glue;
 pub(crate) mod glue_json;
 pub mod local;
 
@@ -170,6 +172,19 @@ pub trait Catalog: Debug + Send + Sync {
     /// The partitions registered for a table, or `None` when the catalog
     /// registers none (then partitions are discovered from folders).
     async fn partitions(&self, table: &TableDef) -> Result<Option<Arc<Vec<PartitionDef>>>>;
+
+    /// The registered partitions that may satisfy `filters` (a query's
+    /// predicates). A backend may narrow the list with the filters it can
+    /// evaluate (Glue's `GetPartitions` expression) or ignore them: callers
+    /// filter what is returned again.
+    async fn partitions_matching(
+        &self,
+        table: &TableDef,
+        filters: &[Expr],
+    ) -> Result<Option<Arc<Vec<PartitionDef>>>> {
+        let _ = filters;
+        self.partitions(table).await
+    }
 
     /// Forgets cached metadata, so that the next use reads it again.
     fn refresh(&self) {}

@@ -1,14 +1,17 @@
 //! Command-line arguments (clap) and their translation into plain settings.
 //!
 //! The contract is DESIGN.md's: `lathe`, `-c`, `-f`, `lathe run NAME`,
-//! `--catalog`, `--database`, `--format`, `-o`, `--map`. Flags win over the
-//! config file.
+//! `--catalog` (a folder or `glue`), `--database`, `--format`, `-o`, `--map`,
+//! `--stats`. Flags win over the config file.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use lathe::export::ExportSpec;
-use lathe::{Config, FileConfig, LocationMap, LocationMapping, OutputFormat, parse_size};
+use lathe::{
+    Config, FileConfig, GLUE_CATALOG, GlueConfig, LocationMap, LocationMapping, OutputFormat,
+    parse_size,
+};
 
 /// Athena's SQL, run locally: a Glue-shaped catalog over JSON and Parquet files.
 #[derive(Debug, Parser)]
@@ -25,9 +28,19 @@ pub(crate) struct Cli {
     #[arg(short = 'f', long = "file", value_name = "FILE", global = true)]
     pub(crate) files: Vec<PathBuf>,
 
-    /// The catalog folder [default: ./catalog, or `catalog` in the config file].
-    #[arg(long, value_name = "DIR", global = true)]
+    /// The catalog folder, or `glue` for AWS Glue [default: ./catalog, or
+    /// `catalog` in the config file].
+    #[arg(long, value_name = "DIR|glue", global = true)]
     pub(crate) catalog: Option<PathBuf>,
+
+    /// The AWS account whose Glue catalog to read (with --catalog glue).
+    #[arg(long, value_name = "ID", global = true)]
+    pub(crate) glue_catalog_id: Option<String>,
+
+    /// After each statement, print rows, time, bytes scanned and Athena's
+    /// estimated cost on stderr.
+    #[arg(long, global = true)]
+    pub(crate) stats: bool,
 
     /// The default database for unqualified table names [default: default].
     #[arg(long, value_name = "NAME", global = true)]
@@ -106,6 +119,7 @@ pub(crate) struct Settings {
     pub(crate) output: Option<(String, ExportSpec)>,
     pub(crate) force: bool,
     pub(crate) queries_dir: PathBuf,
+    pub(crate) stats: bool,
 }
 
 impl Cli {
@@ -118,9 +132,19 @@ impl Cli {
         let cwd = std::env::current_dir()?;
         let catalog = match (&self.catalog, &file.catalog) {
             (Some(flag), _) => flag.clone(),
+            (None, Some(glue)) if glue.as_os_str() == GLUE_CATALOG => glue.clone(),
             (None, Some(from_file)) => file.resolve(from_file),
             (None, None) => PathBuf::from("catalog"),
         };
+        let glue = (catalog.as_os_str() == GLUE_CATALOG).then(|| GlueConfig {
+            catalog_id: self
+                .glue_catalog_id
+                .clone()
+                .or_else(|| file.glue_catalog_id.clone()),
+        });
+        if glue.is_none() && self.glue_catalog_id.is_some() {
+            anyhow::bail!("--glue-catalog-id needs --catalog glue");
+        }
         let mut mappings = file.mappings()?;
         for m in &self.maps {
             mappings.push(LocationMapping::parse(m, &cwd)?);
@@ -164,11 +188,13 @@ impl Cli {
                     .clone()
                     .or_else(|| file.temp_dir.as_ref().map(|d| file.resolve(d))),
                 target_partitions: None,
+                glue,
             },
             format,
             output,
             force: self.force,
             queries_dir,
+            stats: self.stats,
         })
     }
 }

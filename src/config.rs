@@ -30,7 +30,20 @@ pub struct Config {
     pub temp_dir: Option<PathBuf>,
     /// Parallelism (defaults to the number of cores).
     pub target_partitions: Option<usize>,
+    /// Read the catalog from AWS Glue instead of the `catalog` folder.
+    pub glue: Option<GlueConfig>,
 }
+
+/// Settings of the AWS Glue catalog backend (everything else comes from
+/// AWS's own configuration).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GlueConfig {
+    /// The account whose catalog to read (`--glue-catalog-id`); default the caller's.
+    pub catalog_id: Option<String>,
+}
+
+/// The `catalog` value that selects AWS Glue rather than a folder.
+pub const GLUE_CATALOG: &str = "glue";
 
 impl Default for Config {
     fn default() -> Self {
@@ -41,6 +54,7 @@ impl Default for Config {
             memory_limit: None,
             temp_dir: None,
             target_partitions: None,
+            glue: None,
         }
     }
 }
@@ -49,8 +63,10 @@ impl Default for Config {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    /// Catalog folder.
+    /// Catalog folder, or `"glue"` for AWS Glue.
     pub catalog: Option<PathBuf>,
+    /// The Glue catalog's account id (with `catalog = "glue"`).
+    pub glue_catalog_id: Option<String>,
     /// Default database.
     pub database: Option<String>,
     /// Output format on stdout.

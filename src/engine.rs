@@ -19,12 +19,14 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
 
 use crate::catalog::Catalog;
+use crate::catalog::glue::GlueCatalog;
 use crate::catalog::local::LocalCatalog;
 use crate::config::{CATALOG_NAME, Config};
 use crate::error::{Error, Result, closest};
 use crate::export::Destination;
 use crate::storage::LocationMap;
 use crate::storage::counting::{CountingStore, ScanCounters};
+use crate::storage::s3::StoreRegistry;
 use datafusion::execution::object_store::ObjectStoreUrl;
 
 mod cooperative;
@@ -57,9 +59,13 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An engine over the local catalog folder named in `config`.
+    /// An engine over the catalog `config` names: AWS Glue when
+    /// `config.glue` is set, else the local catalog folder.
     pub async fn new(config: &Config) -> Result<Self> {
-        let catalog = Arc::new(LocalCatalog::open(&config.catalog)?);
+        let catalog: Arc<dyn Catalog> = match &config.glue {
+            Some(glue) => Arc::new(GlueCatalog::connect(glue.catalog_id.clone()).await?),
+            None => Arc::new(LocalCatalog::open(&config.catalog)?),
+        };
         Self::with_catalog(config, catalog).await
     }
 
@@ -122,27 +128,13 @@ impl Engine {
 
     /// Where an export to `target` goes: a local path as is, a URL
     /// (`s3://...`, `file://...`) through the location map to a local file
-    /// or to the object store the session has for it.
+    /// or to the object store the session has for it (S3 itself for an
+    /// unmapped `s3://` URL).
     pub fn export_destination(&self, target: &str) -> Result<Destination> {
         if !target.contains("://") {
             return Ok(Destination::Local(PathBuf::from(target)));
         }
-        let resolved = match crate::storage::resolve(target, &self.map) {
-            Ok(resolved) => resolved,
-            Err(Error::UnsupportedLocation { location, .. })
-                if location.starts_with("s3") && location.contains("://") =>
-            {
-                let bucket = target.split('/').nth(2).unwrap_or_default();
-                return Err(Error::InvalidOutput {
-                    destination: target.to_string(),
-                    reason: format!(
-                        "writing to S3 directly is not available yet; map the bucket to a \
-                         local folder with --map s3://{bucket}/=DIR (or a `map` entry in lathe.toml)"
-                    ),
-                });
-            }
-            Err(e) => return Err(e),
-        };
+        let resolved = crate::storage::resolve(target, &self.map)?;
         if let Some(path) = resolved.local_dir {
             return Ok(Destination::Local(path));
         }
@@ -238,7 +230,8 @@ impl Engine {
 }
 
 /// Builds a ready session over `catalog`: settings, memory pool, object
-/// stores (counted into `counters`) and the catalog registered as
+/// stores (local files, and S3 buckets made on first use; all counted into
+/// `counters`) and the catalog registered as
 /// `awsdatacatalog` with `config.database` as default.
 pub async fn build_session(
     config: &Config,
@@ -253,7 +246,17 @@ pub async fn build_session(
     if let Some(n) = config.target_partitions {
         session_config = session_config.with_target_partitions(n.max(1));
     }
-    let mut runtime = RuntimeEnvBuilder::new();
+    // Read a Parquet footer exactly (its length, then the metadata) rather
+    // than a 512 KiB guess: scanned bytes count only footers and the column
+    // chunks a query needs, as Athena's do.
+    session_config
+        .options_mut()
+        .execution
+        .parquet
+        .metadata_size_hint = None;
+    let counters_for_s3 = Arc::clone(&counters);
+    let registry = StoreRegistry::new(Arc::default(), counters_for_s3);
+    let mut runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(registry));
     if let Some(limit) = config
         .memory_limit
         .or_else(crate::config::default_memory_limit)

@@ -309,6 +309,82 @@ pub enum Error {
         reason: String,
     },
 
+    /// No AWS credentials were found in any of AWS's standard sources.
+    #[error(
+        "no AWS credentials found for {service}; set AWS_PROFILE (and run `aws sso login` for an SSO profile) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    )]
+    NoCredentials {
+        /// `S3` or `Glue`.
+        service: &'static str,
+    },
+
+    /// AWS rejected the credentials themselves (unknown key, bad signature, expired).
+    #[error(
+        "{service} rejected the AWS credentials ({code}); check AWS_PROFILE or renew them (e.g. `aws sso login`)"
+    )]
+    InvalidCredentials {
+        /// `S3` or `Glue`.
+        service: &'static str,
+        /// AWS's error code, e.g. `InvalidAccessKeyId`.
+        code: String,
+    },
+
+    /// The credentials are valid but not allowed to do what was asked.
+    #[error(
+        "access denied to {resource}; the AWS identity in use lacks permission for it (check AWS_PROFILE and its IAM policy)"
+    )]
+    AccessDenied {
+        /// `s3://bucket/key`, or the Glue database/table.
+        resource: String,
+    },
+
+    /// An S3 bucket does not exist.
+    #[error(
+        "S3 bucket {bucket} does not exist; check the table's location and any --map rule for it"
+    )]
+    BucketNotFound {
+        /// The bucket name.
+        bucket: String,
+    },
+
+    /// An S3 bucket lives in another region than the one requests went to.
+    #[error("S3 bucket {bucket} is not in region {region}; set AWS_REGION to the bucket's region")]
+    WrongRegion {
+        /// The bucket name.
+        bucket: String,
+        /// The region used.
+        region: String,
+    },
+
+    /// No AWS region is configured and none could be discovered.
+    #[error("no AWS region is set for {service}; set AWS_REGION or `region` in your AWS profile")]
+    NoRegion {
+        /// `S3` or `Glue`.
+        service: &'static str,
+    },
+
+    /// An AWS endpoint could not be reached (connection refused, DNS, timeout).
+    #[error(
+        "cannot reach {service} at {endpoint} ({reason}); check the network, AWS_REGION and any AWS_ENDPOINT_URL setting"
+    )]
+    EndpointUnreachable {
+        /// `S3` or `Glue`.
+        service: &'static str,
+        /// The endpoint URL or host.
+        endpoint: String,
+        /// What failed, e.g. `connection refused`.
+        reason: String,
+    },
+
+    /// Any other failed AWS request, with AWS's code and message.
+    #[error("{service} request failed: {reason}")]
+    AwsRequest {
+        /// `S3` or `Glue`.
+        service: &'static str,
+        /// AWS's error code and message.
+        reason: String,
+    },
+
     /// An error from DataFusion (planning or execution).
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
@@ -337,6 +413,7 @@ impl Error {
         match self {
             Error::DataFusion(e) => datafusion_message(e),
             Error::Arrow(e) => ours_in_chain(e).unwrap_or_else(|| e.to_string()),
+            Error::ObjectStore(e) => ours_in_chain(e).unwrap_or_else(|| e.to_string()),
             other => other.to_string(),
         }
     }
@@ -377,7 +454,7 @@ fn datafusion_message(e: &datafusion::error::DataFusionError) -> String {
         E::SchemaError(e, _) => e.to_string().lines().next().unwrap_or_default().to_string(),
         E::NotImplemented(s) => format!("not supported: {s}"),
         E::ResourcesExhausted(s) => out_of_memory(s),
-        E::ObjectStore(e) => e.to_string(),
+        E::ObjectStore(e) => ours_in_chain(e.as_ref()).unwrap_or_else(|| e.to_string()),
         E::IoError(e) => e.to_string(),
         other => other.to_string(),
     };

@@ -8,9 +8,10 @@
 //!
 //! Module map:
 //! - [`catalog`]: table definitions, the catalog seam (read and write API),
-//!   the local folder backend
+//!   the local folder and AWS Glue backends
+//! - `aws`: AWS configuration shared by S3 and Glue (credentials, endpoints, retries)
 //! - `hive_type`: Hive type strings to Arrow types
-//! - `storage`: location maps and resolution to object stores
+//! - `storage`: location maps, resolution to object stores (local, S3), scan counting
 //! - `table`: the table provider (partitions, pruning, file scans)
 //! - `json`: the SerDe-aware JSON file source
 //! - `lines`: splitting byte streams into lines, for both decoders
@@ -28,6 +29,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod athena;
+mod aws;
 #[doc(hidden)]
 pub mod bench;
 pub mod catalog;
@@ -46,8 +48,9 @@ mod storage;
 mod table;
 mod text;
 
+pub use aws::install_crypto_provider;
 pub use catalog::Catalog;
-pub use config::{CATALOG_NAME, Config, FileConfig, parse_size};
+pub use config::{CATALOG_NAME, Config, FileConfig, GLUE_CATALOG, GlueConfig, parse_size};
 pub use engine::{Engine, build_session};
 pub use error::{Error, Result};
 pub use hive_type::parse_hive_type;

@@ -19,6 +19,7 @@ mod shell;
 use cli::{Cli, Command, Settings};
 
 fn main() -> ExitCode {
+    lathe::install_crypto_provider();
     // An internal panic is one line on stderr and a non-zero exit, not a dump.
     std::panic::set_hook(Box::new(|info| {
         let message = info
@@ -102,7 +103,14 @@ async fn run(cli: Cli, settings: Settings) -> ExitCode {
         let statements = split_statements(&script.text);
         let count = statements.len();
         for (i, statement) in statements.iter().enumerate() {
-            if let Err(e) = execute(&engine, statement, settings.format, &mut sink).await {
+            let started = std::time::Instant::now();
+            engine.scan_counters().reset();
+            let result = execute(&engine, statement, settings.format, &mut sink).await;
+            if let (true, Ok(rows)) = (settings.stats, &result) {
+                let stats = engine.scan_counters().snapshot();
+                eprintln!("{}", stats.summary(*rows, started.elapsed()));
+            }
+            if let Err(e) = result {
                 if is_broken_pipe(&e) {
                     return ExitCode::SUCCESS;
                 }
@@ -243,7 +251,7 @@ async fn execute(
     sql: &str,
     format: OutputFormat,
     sink: &mut Sink,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     let frame = engine.sql(sql).await?;
     let mut stream = frame.execute_stream().await.map_err(Error::from)?;
     if stream.schema().fields().is_empty() {
@@ -251,7 +259,7 @@ async fn execute(
         while let Some(batch) = futures::StreamExt::next(&mut stream).await {
             batch.map_err(Error::from)?;
         }
-        return Ok(());
+        return Ok(0);
     }
     sink.write(stream, format).await
 }
@@ -294,16 +302,14 @@ impl Sink {
         &mut self,
         stream: SendableRecordBatchStream,
         format: OutputFormat,
-    ) -> anyhow::Result<()> {
-        match self {
-            Sink::Stdout(out) => {
-                render::write_stream(stream, format, out).await?;
-            }
+    ) -> anyhow::Result<usize> {
+        let rows = match self {
+            Sink::Stdout(out) => render::write_stream(stream, format, out).await?,
             Sink::File { export, .. } => {
-                export.write(stream).await?;
+                usize::try_from(export.write(stream).await?).unwrap_or(usize::MAX)
             }
-        }
-        Ok(())
+        };
+        Ok(rows)
     }
 
     async fn finish(self) -> anyhow::Result<()> {

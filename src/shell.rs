@@ -286,15 +286,11 @@ impl Shell {
             }
         };
         if self.timing {
-            let stats = counters.snapshot();
-            let rows = if total == 1 {
-                "1 row".to_string()
-            } else {
-                format!("{total} rows")
-            };
             eprintln!(
-                "{rows} in {elapsed:.3} s, scanned {}",
-                display::human_bytes(stats.bytes)
+                "{}",
+                counters
+                    .snapshot()
+                    .summary(total, Duration::from_secs_f64(elapsed))
             );
         }
         true

@@ -4,7 +4,8 @@
 //! path) is first rewritten by the location map (`--map FROM=TO`, longest
 //! `FROM` wins), then resolved to an object store URL plus a path within it.
 //! The object stores themselves are DataFusion's registry; local files use
-//! the `file://` store that every session has.
+//! the `file://` store that every session has, S3 buckets one store each,
+//! made on first use (`s3`).
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use object_store::path::{Path as ObjectPath, PathPart};
 use crate::error::{Error, Result};
 
 pub(crate) mod counting;
+pub(crate) mod s3;
 
 /// One `FROM=TO` rewrite rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,20 +122,13 @@ pub(crate) fn resolve(location: &str, map: &LocationMap) -> Result<ResolvedLocat
     };
     let path = if let Some(rest) = mapped.strip_prefix("file://") {
         PathBuf::from(rest)
-    } else if let Some((scheme, _)) = mapped.split_once("://") {
-        let reason = if matches!(scheme, "s3" | "s3a" | "s3n") {
-            let bucket = mapped[scheme.len() + 3..]
-                .split('/')
-                .next()
-                .unwrap_or_default();
-            format!(
-                "reading S3 directly is not available yet; map it to a local copy with \
-                 --map {scheme}://{bucket}/=DIR (or a `map` entry in lathe.toml)"
-            )
-        } else {
-            format!("the {scheme}:// scheme is not supported; use s3://, file:// or a local path")
-        };
-        return Err(unsupported(reason));
+    } else if let Some((scheme, rest)) = mapped.split_once("://") {
+        if matches!(scheme, "s3" | "s3a" | "s3n") {
+            return resolve_s3(location, rest);
+        }
+        return Err(unsupported(format!(
+            "the {scheme}:// scheme is not supported; use s3://, file:// or a local path"
+        )));
     } else {
         PathBuf::from(&mapped)
     };
@@ -144,6 +139,45 @@ pub(crate) fn resolve(location: &str, map: &LocationMap) -> Result<ResolvedLocat
         prefix,
         display: path.to_string_lossy().into_owned(),
         local_dir: Some(path),
+    })
+}
+
+/// An `s3://bucket/prefix` location (after mapping): the bucket's store and
+/// the prefix within it. `s3a://` and `s3n://` (Hadoop's names) are S3 too.
+fn resolve_s3(location: &str, rest: &str) -> Result<ResolvedLocation> {
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(Error::UnsupportedLocation {
+            location: location.to_string(),
+            reason: "an S3 location needs a bucket: s3://bucket/prefix/".into(),
+        });
+    }
+    let store = ObjectStoreUrl::parse(format!("s3://{bucket}")).map_err(|e| {
+        Error::UnsupportedLocation {
+            location: location.to_string(),
+            reason: format!("{bucket:?} is not a valid bucket name ({e})"),
+        }
+    })?;
+    // Keys are taken as written: Hive's `%3A` escapes are part of the key.
+    let key = key
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    let prefix = ObjectPath::parse(&key).map_err(|e| Error::UnsupportedLocation {
+        location: location.to_string(),
+        reason: format!("is not a valid S3 key prefix ({e})"),
+    })?;
+    let display = if prefix.as_ref().is_empty() {
+        format!("s3://{bucket}/")
+    } else {
+        format!("s3://{bucket}/{prefix}/")
+    };
+    Ok(ResolvedLocation {
+        store,
+        prefix,
+        display,
+        local_dir: None,
     })
 }
 

@@ -31,6 +31,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
 use datafusion_datasource::TableSchema;
 use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path as ObjectPath;
 use object_store::{ObjectMeta, ObjectStore};
 
 use crate::catalog::{Catalog, StorageFormat, TableDef};
@@ -100,7 +101,7 @@ impl GlueTableProvider {
             let candidates = partitions::projected(projected, &self.def, &self.map)?;
             return partitions::prune(state, &self.def, candidates, filters);
         }
-        let candidates = match self.catalog.partitions(&self.def).await? {
+        let candidates = match self.catalog.partitions_matching(&self.def, filters).await? {
             Some(registered) => partitions::registered(&registered, &self.map)?,
             None => {
                 self.check_root_exists(&root)?;
@@ -299,6 +300,16 @@ type ListedFile = (StorageFormat, ObjectStoreUrl, PartitionedFile);
 /// under its location, recursively. Missing locations contribute nothing.
 async fn list_files(state: &dyn Session, partitions: &[ScanPartition]) -> Result<Vec<ListedFile>> {
     let runtime = state.runtime_env();
+    let remote = partitions
+        .iter()
+        .filter(|p| p.location.local_dir.is_none())
+        .count();
+    if remote > SHARED_LISTING_THRESHOLD
+        && let Some(store_url) = single_store(partitions)
+    {
+        let store = runtime.object_store(store_url)?;
+        return list_shared(store.as_ref(), partitions).await;
+    }
     let mut listings = Vec::with_capacity(partitions.len());
     let mut folders = HashMap::new();
     for p in partitions {
@@ -327,6 +338,80 @@ async fn list_files(state: &dyn Session, partitions: &[ScanPartition]) -> Result
         .try_collect()
         .await?;
     Ok(listed.into_iter().flatten().collect())
+}
+
+/// Remote partitions above this many are found with one listing of their
+/// shared prefix rather than one listing each: a projection over years of
+/// hours names tens of thousands of prefixes, most of them empty, and one
+/// paginated listing (1,000 keys a request) is far cheaper than a request
+/// per prefix. Small sets keep exact per-prefix listings.
+const SHARED_LISTING_THRESHOLD: usize = 64;
+
+/// The one remote store all partitions live in, if they share one.
+fn single_store(partitions: &[ScanPartition]) -> Option<&ObjectStoreUrl> {
+    let first = &partitions.first()?.location;
+    let same = partitions
+        .iter()
+        .all(|p| p.location.local_dir.is_none() && p.location.store == first.store);
+    let nested = partitions
+        .iter()
+        .any(|p| p.location.prefix.as_ref().is_empty());
+    (same && !nested).then_some(&first.store)
+}
+
+/// Lists the shared prefix of all partitions once and hands each data file
+/// to the partition whose prefix holds it (the longest, if several do).
+async fn list_shared(
+    store: &dyn ObjectStore,
+    partitions: &[ScanPartition],
+) -> Result<Vec<ListedFile>> {
+    let prefixes: Vec<&str> = partitions
+        .iter()
+        .map(|p| p.location.prefix.as_ref())
+        .collect();
+    let mut common: Vec<&str> = prefixes[0].split('/').collect();
+    for prefix in &prefixes[1..] {
+        let same = common
+            .iter()
+            .zip(prefix.split('/'))
+            .take_while(|(a, b)| **a == *b)
+            .count();
+        common.truncate(same);
+    }
+    let common = ObjectPath::parse(common.join("/"))
+        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+    let index: HashMap<&str, usize> = prefixes.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let mut found: Vec<Vec<ObjectMeta>> = vec![Vec::new(); partitions.len()];
+    let mut objects = store.list(Some(&common));
+    while let Some(meta) = objects.try_next().await? {
+        let location = meta.location.as_ref();
+        let owner = location
+            .rmatch_indices('/')
+            .map(|(at, _)| at)
+            .find_map(|at| index.get(&location[..at]).map(|i| (*i, at)));
+        let Some((i, at)) = owner else {
+            continue;
+        };
+        // Hidden files and folders (`_SUCCESS`, `.crc`, `_temporary/`) are not data.
+        let visible = location[at + 1..]
+            .split('/')
+            .all(|part| !part.starts_with(['_', '.']));
+        if visible && meta.size > 0 {
+            found[i].push(meta);
+        }
+    }
+    Ok(partitions
+        .iter()
+        .zip(found)
+        .flat_map(|(p, mut objects)| {
+            objects.sort_by(|a, b| a.location.cmp(&b.location));
+            objects.into_iter().map(move |meta| {
+                let file =
+                    PartitionedFile::new_from_meta(meta).with_partition_values(p.values.clone());
+                (p.format, p.location.store.clone(), file)
+            })
+        })
+        .collect())
 }
 
 /// Whether a local folder exists, checking each ancestor once: a projection

@@ -34,14 +34,7 @@ fn with_fixtures(f: impl FnOnce(&common::Fixtures)) {
 
 #[test]
 fn named_queries_run_on_the_sample() {
-    for name in [
-        "daily_active_users",
-        "funnel_by_day",
-        "revenue_by_category",
-        "push_campaign_hourly",
-        "top_referrers",
-        "customer_segment_revenue",
-    ] {
+    for name in common::NAMED_QUERIES {
         insta::with_settings!({snapshot_suffix => name}, {
             assert_cmd_snapshot!(lathe().args(["run", name]));
         });
@@ -202,15 +195,6 @@ fn a_missing_catalog_folder_is_a_clear_error() {
 }
 
 #[test]
-fn unmapped_s3_locations_say_how_to_map_them() {
-    assert_cmd_snapshot!(
-        lathe()
-            .args(["--config", "/dev/null", "--catalog", "catalog"])
-            .args(["-c", "SELECT count(*) FROM master.products"])
-    );
-}
-
-#[test]
 fn the_bundled_config_maps_s3_to_the_sample() {
     assert!(Path::new(&common::repo().join("lathe.toml")).is_file());
     let out = lathe()
@@ -223,6 +207,47 @@ fn the_bundled_config_maps_s3_to_the_sample() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "\"n\"\n\"120\"\n");
+}
+
+#[test]
+fn glue_catalog_id_needs_the_glue_catalog() {
+    let out = lathe()
+        .args(["--glue-catalog-id", "123456789012", "-c", "SELECT 1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --glue-catalog-id needs --catalog glue\n"
+    );
+}
+
+#[test]
+fn stats_follow_each_statement_on_stderr() {
+    let out = lathe()
+        .args(["--stats", "--format", "csv"])
+        .args([
+            "-c",
+            "SELECT 1 AS one; SELECT count(*) AS n FROM master.products",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "\"one\"\n\"1\"\n\"n\"\n\"120\"\n"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    // Nothing read for a constant; the cost is Athena's 10 MB minimum.
+    assert!(
+        lines[0].starts_with("1 row in ")
+            && lines[0].ends_with(" s, scanned 0 B (0 bytes), est. cost $0.00005"),
+        "{stderr}"
+    );
+    // count(*) over Parquet reads the footers only: some bytes, never 0.
+    assert!(lines[1].starts_with("1 row in "), "{stderr}");
+    assert!(!lines[1].contains("scanned 0 B"), "{stderr}");
 }
 
 /// Compares lathe's NDJSON output (file `argv[1]`) with DuckDB's answer to

@@ -74,9 +74,19 @@ struct GlueSchemaProvider {
 impl GlueSchemaProvider {
     fn names(&self) -> &[String] {
         self.tables.get_or_init(|| {
-            // DataFusion asks for table names synchronously; the local catalog
-            // answers without awaiting anything, so this does not block a runtime.
-            futures::executor::block_on(self.catalog.tables(&self.database)).unwrap_or_default()
+            // DataFusion asks for table names synchronously. The local catalog
+            // answers without awaiting anything; Glue needs the runtime's I/O,
+            // so a runtime worker hands its other tasks off while it waits.
+            let names = self.catalog.tables(&self.database);
+            match tokio::runtime::Handle::try_current() {
+                Ok(handle)
+                    if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
+                {
+                    tokio::task::block_in_place(|| handle.block_on(names))
+                }
+                _ => futures::executor::block_on(names),
+            }
+            .unwrap_or_default()
         })
     }
 }

@@ -3,7 +3,8 @@
 //! Every `get` is counted by the byte range it returns (compressed bytes, and
 //! for Parquet only the footers and column chunks fetched), which is how
 //! Athena counts "data scanned". The shell's progress line and the per-query
-//! statistics read the counters; `reset` starts a new query.
+//! statistics read the counters; `reset` starts a new query. [`ScanStats`]
+//! prices a scan as Athena bills it ($5/TB, whole MB, 10 MB minimum).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -11,6 +12,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::export::human_bytes;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::BoxStream;
@@ -37,6 +39,45 @@ pub struct ScanStats {
     pub files: u64,
     /// Read requests made.
     pub requests: u64,
+}
+
+/// Athena's price per TB (2^40 bytes) scanned, in US dollars.
+const PRICE_PER_TB: f64 = 5.0;
+/// Athena bills whole MB (2^20 bytes)...
+const MB: u64 = 1 << 20;
+/// ...and at least 10 MB per query.
+const MINIMUM_BILLED: u64 = 10 * MB;
+
+impl ScanStats {
+    /// The bytes Athena would bill for: rounded up to the MB, 10 MB minimum.
+    pub fn billed_bytes(&self) -> u64 {
+        self.bytes
+            .div_ceil(MB)
+            .saturating_mul(MB)
+            .max(MINIMUM_BILLED)
+    }
+
+    /// What Athena would charge for this scan, in US dollars.
+    pub fn estimated_cost(&self) -> f64 {
+        self.billed_bytes() as f64 * PRICE_PER_TB / (1u64 << 40) as f64
+    }
+
+    /// The line `--stats` prints after a statement and the shell's status
+    /// line: `3 rows in 0.042 s, scanned 1.2 MB (1234567 bytes), est. cost $0.00005`.
+    pub fn summary(&self, rows: usize, elapsed: std::time::Duration) -> String {
+        let rows = if rows == 1 {
+            "1 row".to_string()
+        } else {
+            format!("{rows} rows")
+        };
+        format!(
+            "{rows} in {:.3} s, scanned {} ({} bytes), est. cost ${:.5}",
+            elapsed.as_secs_f64(),
+            human_bytes(self.bytes),
+            self.bytes,
+            self.estimated_cost()
+        )
+    }
 }
 
 impl ScanCounters {
@@ -153,5 +194,38 @@ impl ObjectStore for CountingStore {
 
     async fn rename_opts(&self, from: &Path, to: &Path, options: RenameOptions) -> Result<()> {
         self.inner.rename_opts(from, to, options).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn stats(bytes: u64) -> ScanStats {
+        ScanStats {
+            bytes,
+            ..ScanStats::default()
+        }
+    }
+
+    #[test]
+    fn billing_rounds_up_to_the_mb_with_a_10_mb_minimum() {
+        assert_eq!(stats(0).billed_bytes(), 10 * MB);
+        assert_eq!(stats(1_234_567).billed_bytes(), 10 * MB);
+        assert_eq!(stats(10 * MB + 1).billed_bytes(), 11 * MB);
+        assert_eq!(stats(1 << 40).estimated_cost(), 5.0);
+        assert_eq!(
+            stats(1_234_567).summary(3, Duration::from_millis(42)),
+            "3 rows in 0.042 s, scanned 1.2 MB (1234567 bytes), est. cost $0.00005"
+        );
+        assert_eq!(
+            stats(999).summary(1, Duration::from_secs(2)),
+            "1 row in 2.000 s, scanned 999 B (999 bytes), est. cost $0.00005"
+        );
+        assert_eq!(
+            stats(3 << 40).summary(0, Duration::ZERO),
+            "0 rows in 0.000 s, scanned 3.3 TB (3298534883328 bytes), est. cost $15.00000"
+        );
     }
 }

@@ -61,7 +61,7 @@ fn many_locations_resolve_as_each_does() {
         .map(|l| resolve(l, &map).unwrap())
         .collect();
     assert_eq!(resolve_all(&locations, &map).unwrap(), each);
-    assert!(resolve_all(&["s3://other/t/".to_string()], &map).is_err());
+    assert!(resolve_all(&["hdfs://other/t/".to_string()], &map).is_err());
 }
 
 #[test]
@@ -75,17 +75,27 @@ fn bad_rules_are_refused() {
 }
 
 #[test]
-fn resolves_local_and_refuses_unmapped_s3() {
+fn resolves_local_and_s3_locations() {
     let r = resolve("file:///data/t/", &LocationMap::default()).unwrap();
     assert_eq!(r.prefix.as_ref(), "data/t");
     assert_eq!(r.store.as_str(), "file:///");
     let r = resolve("s3://acme-raw/firehose/x/", &map()).unwrap();
     assert_eq!(r.prefix.as_ref(), "work/repo/sample/raw/firehose/x");
-    let err = resolve("s3://other/t/", &map()).unwrap_err().to_string();
+    // Unmapped S3 is read from S3; S3 mapped to S3 goes to the mirror bucket.
+    let r = resolve("s3://other/t/dt=2024%3A01/", &map()).unwrap();
+    assert_eq!(r.store.as_str(), "s3://other/");
+    assert_eq!(r.prefix.as_ref(), "t/dt=2024%3A01");
+    assert_eq!(r.display, "s3://other/t/dt=2024%3A01/");
+    assert_eq!(r.local_dir, None);
+    let r = resolve("s3://prod/t/x", &map()).unwrap();
+    assert_eq!(r.store.as_str(), "s3://mirror/");
+    assert_eq!(r.prefix.as_ref(), "copy/t/x");
+    let r = resolve("s3a://bucket", &map()).unwrap();
+    assert_eq!((r.store.as_str(), r.prefix.as_ref()), ("s3://bucket/", ""));
+    let err = resolve("s3:///t/", &map()).unwrap_err().to_string();
     assert_eq!(
         err,
-        "s3://other/t/: reading S3 directly is not available yet; map it to a local copy \
-         with --map s3://other/=DIR (or a `map` entry in lathe.toml)"
+        "s3:///t/: an S3 location needs a bucket: s3://bucket/prefix/"
     );
     let err = resolve("hdfs://nn/t/", &map()).unwrap_err().to_string();
     assert!(err.contains("the hdfs:// scheme is not supported"), "{err}");

@@ -115,7 +115,10 @@ pub(crate) async fn discover(
             if let Some(dir) = &mut location.local_dir {
                 *dir = std::path::Path::new("/").join(prefix.as_ref());
             }
-            location.display = format!("/{prefix}");
+            location.display = match &location.local_dir {
+                Some(_) => format!("/{prefix}"),
+                None => format!("{}{prefix}/", root.store.as_str()),
+            };
             location.prefix = prefix;
             Candidate {
                 values,

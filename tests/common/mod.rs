@@ -591,6 +591,16 @@ fn projection_fixtures(fx: &Path, data: &Path) {
     );
 }
 
+/// The bundled named queries (`queries/*.sql`).
+pub const NAMED_QUERIES: [&str; 6] = [
+    "daily_active_users",
+    "funnel_by_day",
+    "revenue_by_category",
+    "push_campaign_hourly",
+    "top_referrers",
+    "customer_segment_revenue",
+];
+
 /// The location map of the repository's lathe.toml (for the sample's s3:// locations).
 pub fn sample_map() -> lathe::LocationMap {
     let config = lathe::FileConfig::load(&repo().join("lathe.toml")).unwrap();

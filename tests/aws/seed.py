@@ -1,0 +1,110 @@
+"""Seeds local AWS servers for tests/aws.rs (boto3 from scripts/python-env).
+
+    seed.py s3 ENDPOINT REPO [BUCKET=DIR ...]
+        creates each BUCKET and uploads every file under REPO/DIR into it
+    seed.py glue ENDPOINT REPO
+        registers REPO/catalog/<db>/<table>.json in Glue, and master.orders'
+        order_date=... folders (read from S3) as its partitions
+    seed.py deny ENDPOINT
+        creates an IAM user without permissions; prints its key and secret
+
+Credentials and region come from the environment the test sets.
+"""
+
+import json
+import os
+import sys
+
+import boto3
+from botocore.config import Config
+
+CONFIG = Config(
+    s3={"addressing_style": "path"},
+    request_checksum_calculation="when_required",
+    response_checksum_validation="when_required",
+    retries={"max_attempts": 2},
+)
+
+TABLE_INPUT = {
+    "Name", "Description", "Owner", "Retention", "StorageDescriptor",
+    "PartitionKeys", "TableType", "Parameters",
+}
+SD_INPUT = {
+    "Columns", "Location", "InputFormat", "OutputFormat", "Compressed",
+    "NumberOfBuckets", "SerdeInfo", "BucketColumns", "SortColumns",
+    "Parameters", "StoredAsSubDirectories",
+}
+
+
+def client(service, endpoint):
+    return boto3.client(service, endpoint_url=endpoint, config=CONFIG)
+
+
+def seed_s3(endpoint, repo, pairs):
+    s3 = client("s3", endpoint)
+    for pair in pairs:
+        bucket, folder = pair.split("=", 1)
+        s3.create_bucket(Bucket=bucket)
+        root = os.path.join(repo, folder)
+        for dirpath, _, files in os.walk(root):
+            for name in sorted(files):
+                path = os.path.join(dirpath, name)
+                key = os.path.relpath(path, root).replace(os.sep, "/")
+                with open(path, "rb") as f:
+                    s3.put_object(Bucket=bucket, Key=key, Body=f.read())
+
+
+def seed_glue(endpoint, repo):
+    glue = client("glue", endpoint)
+    s3 = client("s3", endpoint)
+    catalog = os.path.join(repo, "catalog")
+    for database in sorted(os.listdir(catalog)):
+        glue.create_database(DatabaseInput={"Name": database})
+        for file in sorted(os.listdir(os.path.join(catalog, database))):
+            if not file.endswith(".json") or file.endswith(".partitions.json"):
+                continue
+            with open(os.path.join(catalog, database, file)) as f:
+                table = json.load(f)["Table"]
+            table_input = {k: v for k, v in table.items() if k in TABLE_INPUT}
+            sd = {k: v for k, v in table["StorageDescriptor"].items() if k in SD_INPUT}
+            table_input["StorageDescriptor"] = sd
+            glue.create_table(DatabaseName=database, TableInput=table_input)
+    # Register master.orders' folders as partitions, as a crawler would.
+    table = glue.get_table(DatabaseName="master", Name="orders")["Table"]
+    sd = table["StorageDescriptor"]
+    bucket, prefix = sd["Location"][len("s3://"):].split("/", 1)
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix, Delimiter="/")
+    partitions = []
+    for common in listing.get("CommonPrefixes", []):
+        folder = common["Prefix"][len(prefix):].strip("/")
+        key, value = folder.split("=", 1)
+        partition_sd = {k: v for k, v in sd.items() if k in SD_INPUT}
+        partition_sd["Location"] = f"s3://{bucket}/{common['Prefix']}"
+        partitions.append({"Values": [value], "StorageDescriptor": partition_sd})
+    glue.batch_create_partition(
+        DatabaseName="master", TableName="orders", PartitionInputList=partitions
+    )
+    print(len(partitions))
+
+
+def seed_deny(endpoint):
+    iam = client("iam", endpoint)
+    iam.create_user(UserName="no-permissions")
+    key = iam.create_access_key(UserName="no-permissions")["AccessKey"]
+    print(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def main():
+    mode, endpoint = sys.argv[1], sys.argv[2]
+    if mode == "s3":
+        seed_s3(endpoint, sys.argv[3], sys.argv[4:])
+    elif mode == "glue":
+        seed_glue(endpoint, sys.argv[3])
+    elif mode == "deny":
+        seed_deny(endpoint)
+    else:
+        sys.exit(f"unknown mode {mode}")
+
+
+if __name__ == "__main__":
+    main()
