@@ -262,7 +262,7 @@ def main():
         # lathe starts as an analyst's would: in a folder with a config and catalog.
         tools = [Tool("lathe", [args.lathe, "-f", "{file}", "--format", "csv"], "", cwd=click),
                  Tool("duckdb", [args.duckdb, "-csv"], "", stdin_sql=True),
-                 Tool("datafusion-cli", [args.datafusion_cli, "-q", "--format", "csv", "-f", "{file}"], "")]
+                 Tool("datafusion-cli", [args.datafusion_cli, "-q", "--maxrows", "inf", "--format", "csv", "-f", "{file}"], "")]
         times, rows, failures = bench("startup", tools, {"select_1": "SELECT 1"}, max(args.reps, 5), work, log)
         lines, totals, geo = table("startup", tools, times, rows, failures)
         report += ["## Start-up: `SELECT 1`", ""] + lines + [""]
@@ -296,7 +296,7 @@ def main():
             f"CREATE EXTERNAL TABLE master.products STORED AS PARQUET LOCATION '{products}/';\n")
         tools = [Tool("lathe", [args.lathe, "-f", "{file}", "--format", "csv"], "", cwd=click),
                  Tool("duckdb", [args.duckdb, "-csv"], duck_setup, stdin_sql=True),
-                 Tool("datafusion-cli", [args.datafusion_cli, "-q", "--format", "csv", "-f", "{file}"], df_setup)]
+                 Tool("datafusion-cli", [args.datafusion_cli, "-q", "--maxrows", "inf", "--format", "csv", "-f", "{file}"], df_setup)]
         queries = {q: ({"lathe": s["lathe"], "duckdb": s["peer"], "datafusion-cli": s["peer"]}
                        if isinstance(s, dict) else s) for q, s in CLICK_QUERIES.items()}
         times, rows, failures = bench("clickstream", tools, queries, args.reps, work, log)
@@ -323,7 +323,7 @@ def main():
                       "--format", "csv"]
         tools = [Tool("lathe", lathe_argv, "", cwd=work),
                  Tool("duckdb", [args.duckdb, "-csv"], duck_setup, stdin_sql=True),
-                 Tool("datafusion-cli", [args.datafusion_cli, "-q", "--format", "csv", "-f", "{file}"], df_setup)]
+                 Tool("datafusion-cli", [args.datafusion_cli, "-q", "--maxrows", "inf", "--format", "csv", "-f", "{file}"], df_setup)]
         times, rows, failures = bench("tpch", tools, queries, args.reps, work, log)
         lines, totals, geo = table("tpch", tools, times, rows, failures)
         report += ["## TPC-H scale factor 1, Parquet (tpchgen-cli)", "",

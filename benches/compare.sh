@@ -41,7 +41,7 @@ fi
 echo "== data in $data" >&2
 if [[ ! -f "$data/tpch-sf1/.done" ]]; then
     rm -rf "$data/tpch-sf1"
-    "$tools/bin/tpchgen-cli" --scale-factor 1 --format parquet --output-dir "$data/tpch-sf1"
+    "$tools/bin/tpchgen-cli" parquet --scale-factor 1 --output-dir "$data/tpch-sf1"
     # One folder per table: a Glue location is a prefix, not a file.
     for f in "$data"/tpch-sf1/*.parquet; do
         t="$(basename "$f" .parquet)"; mkdir -p "$data/tpch-sf1/$t"; mv "$f" "$data/tpch-sf1/$t/"

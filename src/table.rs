@@ -29,7 +29,7 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
-use datafusion_datasource::TableSchema;
+use datafusion_datasource::{TableSchema, compute_all_files_statistics};
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectMeta, ObjectStore};
@@ -43,6 +43,7 @@ use crate::text::{SerdeTextSource, TextOptions};
 mod case_insensitive;
 mod partitions;
 pub(crate) mod projection;
+mod statistics;
 
 pub(crate) use partitions::ScanPartition;
 
@@ -247,14 +248,28 @@ impl GlueTableProvider {
         let table_schema = TableSchema::builder(self.def.file_schema())
             .with_table_partition_cols(partition_fields)
             .build();
-        let groups = FileGroup::new(files).split_files(state.config().target_partitions().max(1));
+        let target_partitions = state.config().target_partitions().max(1);
         match format {
             StorageFormat::Parquet => {
+                let files = statistics::with_parquet_statistics(
+                    state,
+                    &url,
+                    table_schema.file_schema(),
+                    files,
+                )
+                .await?;
+                let (groups, stats) = compute_all_files_statistics(
+                    FileGroup::new(files).split_files(target_partitions),
+                    Arc::clone(&self.schema),
+                    state.config().collect_statistics(),
+                    false,
+                )?;
                 let parquet =
                     ParquetFormat::default().with_options(state.table_options().parquet.clone());
                 let source = parquet.file_source(table_schema);
                 let config = FileScanConfigBuilder::new(url, source)
                     .with_file_groups(groups)
+                    .with_statistics(stats)
                     .with_projection_indices(projection.cloned())?
                     .with_limit(limit)
                     .with_expr_adapter(Some(Arc::new(
@@ -264,11 +279,13 @@ impl GlueTableProvider {
                 parquet.create_physical_plan(state, config).await
             }
             StorageFormat::Json(serde) => {
+                let groups = FileGroup::new(files).split_files(target_partitions);
                 let options = JsonOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeJsonSource::new(table_schema, options));
                 line_scan(url, source, groups, projection, limit)
             }
             StorageFormat::Text(serde) => {
+                let groups = FileGroup::new(files).split_files(target_partitions);
                 let options = TextOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeTextSource::new(table_schema, options));
                 line_scan(url, source, groups, projection, limit)
