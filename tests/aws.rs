@@ -149,7 +149,9 @@ fn start() -> Env {
         let (key, secret) = line.trim().split_once(' ').expect("deny prints KEY SECRET");
         (key.to_string(), secret.to_string())
     });
-    let deny_keys = pairs.next().expect("the keys of a user without permissions");
+    let deny_keys = pairs
+        .next()
+        .expect("the keys of a user without permissions");
     let reader_keys = pairs.next().expect("the keys of a Glue reader");
 
     let local = QUERIES

@@ -149,8 +149,10 @@ impl S3Bucket {
         classify(&self.bucket, path, endpoint, region, e)
     }
 
-    /// [`Self::classify`], and for a wrong region whose error did not say
-    /// the right one, the bucket asked for it.
+    /// [`Self::classify`]; and for a wrong region whose error did not say
+    /// the right one, or a bare `400 Bad Request` (S3's answer to a HEAD
+    /// signed for the wrong region: no body, the region only in a header
+    /// object_store drops), the bucket asked where it lives.
     async fn explain(&self, path: Option<&Path>, e: object_store::Error) -> object_store::Error {
         let e = self.classify(path, e);
         let unnamed = matches!(
@@ -161,7 +163,11 @@ impl S3Bucket {
                     Some(Error::WrongRegion { expected: None, .. })
                 )
         );
-        let Some(client) = self.client.get().filter(|_| unnamed) else {
+        let ask = unnamed || {
+            let text = error_chain(&e);
+            text.contains("400 Bad Request") && !text.contains("<Code>")
+        };
+        let Some(client) = self.client.get().filter(|_| ask) else {
             return e;
         };
         match bucket_region(client).await {

@@ -89,10 +89,7 @@ fn stub(kind: Answer) -> Result<String, Failed> {
 
 /// Runs lathe, killing it (and failing) past [`DEADLINE`].
 fn run_bounded(cmd: &mut std::process::Command) -> Result<Output, Failed> {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
     let started = Instant::now();
     while child.try_wait()?.is_none() {
         if started.elapsed() > DEADLINE {
@@ -129,7 +126,10 @@ pub fn wrong_region(env: &Env, kind: Answer) -> Result<(), Failed> {
         catalog.path().join("far/events.json"),
         serde_json::to_vec(&table)?,
     )?;
-    let folder = catalog.path().to_str().ok_or("temporary folder not UTF-8")?;
+    let folder = catalog
+        .path()
+        .to_str()
+        .ok_or("temporary folder not UTF-8")?;
     let expected = format!(
         "error: S3 bucket {BUCKET} is in region {REGION}, not us-east-1; set \
          AWS_REGION={REGION} (and point any AWS_ENDPOINT_URL_S3 at that region)\n"
@@ -143,7 +143,11 @@ pub fn wrong_region(env: &Env, kind: Answer) -> Result<(), Failed> {
     let url = format!("s3://{BUCKET}/exports/one.csv");
     let write =
         run_bounded(aws_lathe(env, &endpoint, folder).args(["-c", "SELECT 1", "-o", &url]))?;
-    check(write.code == 1 && write.stderr == expected, || {
-        format!("{kind:?}, an export: exit {}: {:?}", write.code, write.stderr)
+    // The destination is checked before the query runs: a usage error (exit 2).
+    check(write.code == 2 && write.stderr == expected, || {
+        format!(
+            "{kind:?}, an export: exit {}: {:?}",
+            write.code, write.stderr
+        )
     })
 }

@@ -94,9 +94,7 @@ pub fn exports(env: &Env, server: S3Server) -> Result<(), Failed> {
                  FROM range(0, 3000)";
     for name in ["rows.csv", "rows.csv.gz", "rows.parquet"] {
         let local = dir.path().join(name);
-        let out = run(local_lathe(&env.repo)
-            .args(["-c", query, "-o"])
-            .arg(&local));
+        let out = run(local_lathe(&env.repo).args(["-c", query, "-o"]).arg(&local));
         ok(&out, name)?;
         let key = format!("exports/{name}");
         let url = format!("s3://{BUCKET}/{key}");
@@ -135,13 +133,20 @@ pub fn exports(env: &Env, server: S3Server) -> Result<(), Failed> {
     let url = format!("s3://{BUCKET}/exports/rows.csv");
     let small = "SELECT 42 AS answer";
     let out = run(aws_lathe(env, s3, "catalog").args(["-c", small, "-o", &url]));
-    expect_error(
-        &out,
-        &format!("{url} already exists; pass --force (or \\export! in the shell) to overwrite it"),
+    // A destination refused before the query runs is a usage error (exit 2).
+    check(
+        out.code == 2
+            && out.stderr
+                == format!(
+                    "error: {url} already exists; pass --force (or \\export! in the shell) to \
+                     overwrite it\n"
+                ),
+        || format!("exit {}: {:?}", out.code, out.stderr),
     )?;
-    check(object(env, server, "exports/rows.csv")?.len() > 10_000, || {
-        "the existing object changed".into()
-    })?;
+    check(
+        object(env, server, "exports/rows.csv")?.len() > 10_000,
+        || "the existing object changed".into(),
+    )?;
     let out = run(aws_lathe(env, s3, "catalog").args(["-c", small, "-o", &url, "--force"]));
     ok(&out, "--force")?;
     check(
@@ -169,7 +174,10 @@ pub fn unload(env: &Env, server: S3Server) -> Result<(), Failed> {
         "UNLOAD (SELECT value AS id, value * 2 AS doubled FROM range(0, 100)) TO '{target}' \
          WITH (format = 'JSON', compression = 'NONE')"
     );
-    ok(&run(aws_lathe(env, s3, "catalog").args(["-c", &sql])), "UNLOAD")?;
+    ok(
+        &run(aws_lathe(env, s3, "catalog").args(["-c", &sql])),
+        "UNLOAD",
+    )?;
     let keys = listing(env, server, "unload/ok/")?;
     check(!keys.is_empty(), || "UNLOAD wrote nothing".into())?;
     let (mut rows, mut ids, mut sum) = (0, 0, 0);
@@ -198,9 +206,8 @@ pub fn unload(env: &Env, server: S3Server) -> Result<(), Failed> {
         || format!("exit {}: {}", out.code, out.stderr),
     )?;
 
-    let failing = format!(
-        "UNLOAD ({FAILING}) TO 's3://{BUCKET}/unload/failed/' WITH (format = 'JSON')"
-    );
+    let failing =
+        format!("UNLOAD ({FAILING}) TO 's3://{BUCKET}/unload/failed/' WITH (format = 'JSON')");
     let out = run(aws_lathe(env, s3, "catalog").args(["-c", &failing]));
     check(
         out.code == 1 && out.stderr.contains("Divide by zero"),
@@ -230,7 +237,9 @@ pub fn ctas_and_insert(env: &Env, server: S3Server) -> Result<(), Failed> {
     let expected = "grp,n,s\n0,10,270\n1,10,290\n2,10,310\n";
     let out = run(glue_lathe(env, s3).args(["--format", "csv", "-c", &script]));
     ok(&out, "CTAS")?;
-    check(out.stdout.replace('"', "") == expected, || out.stdout.clone())?;
+    check(out.stdout.replace('"', "") == expected, || {
+        out.stdout.clone()
+    })?;
 
     let out = run(glue_lathe(env, s3).args([
         "--format",
@@ -383,14 +392,16 @@ pub fn ddl_round_trip(env: &Env) -> Result<(), Failed> {
     let local_catalog = folder.path().to_str().ok_or("temporary folder not UTF-8")?;
     let mut outputs = Vec::new();
     for (i, step) in steps.iter().enumerate() {
-        let local = run(aws_lathe(env, &env.moto.endpoint, local_catalog).args([
-            "--format", "csv", "-c", &step.sql,
-        ]));
+        let local = run(aws_lathe(env, &env.moto.endpoint, local_catalog)
+            .args(["--format", "csv", "-c", &step.sql]));
         let glue =
             run(glue_lathe(env, &env.moto.endpoint).args(["--format", "csv", "-c", &step.sql]));
         let what = format!("step {i}: {}", step.sql);
         check(local.code == i32::from(step.fails), || {
-            format!("{what}: local catalog: exit {}: {}", local.code, local.stderr)
+            format!(
+                "{what}: local catalog: exit {}: {}",
+                local.code, local.stderr
+            )
         })?;
         check(
             (glue.code, &glue.stdout, &glue.stderr) == (local.code, &local.stdout, &local.stderr),
@@ -415,7 +426,10 @@ pub fn ddl_round_trip(env: &Env) -> Result<(), Failed> {
     check(sample.stdout.lines().count() == 6, || sample.stdout.clone())?;
     let after_drops = &outputs[15];
     check(after_drops == &sample.stdout, || {
-        format!("after the drops:\n{after_drops}\nthe sample:\n{}", sample.stdout)
+        format!(
+            "after the drops:\n{after_drops}\nthe sample:\n{}",
+            sample.stdout
+        )
     })
 }
 
@@ -429,7 +443,7 @@ pub fn glue_write_errors(env: &Env) -> Result<(), Failed> {
     ]));
     expect_error(
         &out,
-        "data/t/: a location in Glue must be a URL (s3://bucket/prefix/ or file:///path/); \
+        "statement 2: data/t/: a location in Glue must be a URL (s3://bucket/prefix/ or file:///path/); \
          relative locations work only in a local catalog folder",
     )?;
     let out = run(glue_lathe(env, &env.moto.endpoint).args([

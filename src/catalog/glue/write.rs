@@ -44,7 +44,9 @@ impl GlueCatalog {
     fn forget_table(&self, database: &str, table: &str) {
         let mut cache = self.cache();
         cache.tables.remove(database);
-        cache.defs.remove(&(database.to_string(), table.to_string()));
+        cache
+            .defs
+            .remove(&(database.to_string(), table.to_string()));
         cache
             .partitions
             .retain(|(d, t, _), _| !(d == database && t == table));
@@ -300,7 +302,11 @@ impl GlueCatalog {
 /// Sends `items` in chunks of at most `size` (Glue's per-call limit), one
 /// call after another, and collects every call's per-entry errors. Stops at
 /// the first call that fails as a whole.
-pub(crate) async fn in_batches<T, E, F, Fut>(items: &[T], size: usize, mut send: F) -> Result<Vec<E>>
+pub(crate) async fn in_batches<T, E, F, Fut>(
+    items: &[T],
+    size: usize,
+    mut send: F,
+) -> Result<Vec<E>>
 where
     T: Clone,
     F: FnMut(Vec<T>) -> Fut,
@@ -317,7 +323,6 @@ fn has_code<E: aws_sdk_glue::error::ProvideErrorMetadata>(
     e: &aws_sdk_glue::error::SdkError<E>,
     code: &str,
 ) -> bool {
-    use aws_sdk_glue::error::ProvideErrorMetadata;
     e.as_service_error().is_some_and(|s| s.code() == Some(code))
 }
 
@@ -339,7 +344,11 @@ fn check_arity(table: &TableDef, values: &[String]) -> Result<()> {
     if values.len() == table.partition_keys.len() {
         return Ok(());
     }
-    let keys: Vec<&str> = table.partition_keys.iter().map(|k| k.name.as_str()).collect();
+    let keys: Vec<&str> = table
+        .partition_keys
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect();
     Err(Error::InvalidPartition {
         table: table.qualified_name(),
         reason: format!(
@@ -400,9 +409,7 @@ fn database_input(database: &DatabaseDef) -> Result<DatabaseInput> {
         .name(database.name.to_lowercase())
         .set_description(database.comment.clone())
         .set_location_uri(database.location.clone())
-        .set_parameters(
-            (!database.parameters.is_empty()).then(|| database.parameters.clone()),
-        )
+        .set_parameters((!database.parameters.is_empty()).then(|| database.parameters.clone()))
         .build()
         .map_err(build_error)
 }
@@ -416,9 +423,7 @@ pub(crate) fn table_input(table: &TableDef) -> Result<TableInput> {
         .set_description(glue.description)
         .set_table_type(glue.table_type)
         .set_storage_descriptor(glue.storage_descriptor.map(sdk_storage).transpose()?)
-        .set_partition_keys(Some(sdk_columns(
-            glue.partition_keys.unwrap_or_default(),
-        )?))
+        .set_partition_keys(Some(sdk_columns(glue.partition_keys.unwrap_or_default())?))
         .set_parameters(glue.parameters)
         .build()
         .map_err(build_error)
@@ -426,7 +431,10 @@ pub(crate) fn table_input(table: &TableDef) -> Result<TableInput> {
 
 /// A partition as Glue's `PartitionInput`: the table's storage descriptor
 /// with the partition's own location (as Athena writes it).
-pub(crate) fn partition_input(table: &TableDef, partition: &PartitionDef) -> Result<PartitionInput> {
+pub(crate) fn partition_input(
+    table: &TableDef,
+    partition: &PartitionDef,
+) -> Result<PartitionInput> {
     let json = partition_json(table, partition, 0.0);
     let glue: GluePartition = shape(&json, table)?;
     Ok(PartitionInput::builder()
