@@ -241,3 +241,47 @@ fn tables_and_partitions_become_glue_inputs() {
         Some("org.openx.data.jsonserde.JsonSerDe")
     );
 }
+
+#[test]
+fn per_partition_errors_of_batch_calls_are_one_sentence() {
+    use aws_sdk_glue::types::{ErrorDetail, PartitionError};
+    let text = r#"{"Name": "orders", "StorageDescriptor": {
+        "Columns": [{"Name": "id", "Type": "bigint"}], "Location": "s3://b/orders/",
+        "SerdeInfo": {"SerializationLibrary":
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}},
+        "PartitionKeys": [{"Name": "day", "Type": "string"}, {"Name": "hour", "Type": "int"}]}"#;
+    let path = std::path::Path::new("shop/orders.json");
+    let def = crate::catalog::glue_json::parse_table_file(path, text)
+        .unwrap()
+        .into_table_def(path, "shop", "orders")
+        .unwrap();
+    let entry = |code: &str, message: Option<&str>| {
+        PartitionError::builder()
+            .partition_values("2024/05/04")
+            .partition_values("7")
+            .error_detail(
+                ErrorDetail::builder()
+                    .error_code(code)
+                    .set_error_message(message.map(str::to_string))
+                    .build(),
+            )
+            .build()
+    };
+    let message = |e: PartitionError| write::entry_error(&def, &e).to_string();
+    assert_eq!(
+        message(entry(
+            "AlreadyExistsException",
+            Some("Partition already exists.")
+        )),
+        "table shop.orders: partition day=2024%2F05%2F04/hour=7 already exists"
+    );
+    assert_eq!(
+        message(entry("EntityNotFoundException", None)),
+        "table shop.orders: partition day=2024%2F05%2F04/hour=7 does not exist"
+    );
+    assert_eq!(
+        message(entry("InternalServiceException", Some("try again"))),
+        "table shop.orders: partition day=2024%2F05%2F04/hour=7 was refused by Glue \
+         (InternalServiceException: try again)"
+    );
+}

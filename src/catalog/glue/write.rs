@@ -377,7 +377,7 @@ fn entry_code(e: &PartitionError) -> &str {
 }
 
 /// One per-entry error of a Batch* response, as one sentence.
-fn entry_error(table: &TableDef, e: &PartitionError) -> Error {
+pub(super) fn entry_error(table: &TableDef, e: &PartitionError) -> Error {
     let values = e.partition_values();
     match entry_code(e) {
         "AlreadyExistsException" => partition_error(table, values, "already exists"),
