@@ -348,12 +348,14 @@ pub enum Error {
     },
 
     /// An S3 bucket lives in another region than the one requests went to.
-    #[error("S3 bucket {bucket} is not in region {region}; set AWS_REGION to the bucket's region")]
+    #[error("{}", wrong_region(bucket, region, expected.as_deref()))]
     WrongRegion {
         /// The bucket name.
         bucket: String,
         /// The region used.
         region: String,
+        /// The bucket's own region, when S3 said it.
+        expected: Option<String>,
     },
 
     /// No AWS region is configured and none could be discovered.
@@ -463,6 +465,18 @@ fn datafusion_message(e: &datafusion::error::DataFusionError) -> String {
         .replace("Parquet error: ", "")
         .replace("External error: ", "");
     text.trim_end().to_string()
+}
+
+fn wrong_region(bucket: &str, region: &str, expected: Option<&str>) -> String {
+    match expected {
+        Some(expected) => format!(
+            "S3 bucket {bucket} is in region {expected}, not {region}; set AWS_REGION={expected} \
+             (and point any AWS_ENDPOINT_URL_S3 at that region)"
+        ),
+        None => format!(
+            "S3 bucket {bucket} is not in region {region}; set AWS_REGION to the bucket's region"
+        ),
+    }
 }
 
 fn hint(suggestion: &Option<String>) -> String {

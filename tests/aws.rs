@@ -5,7 +5,10 @@
 //! every named query must then print exactly what it prints on the local copy.
 //! Also: the catalog behaviour suite on both backends, Glue partition
 //! pushdown, `--stats` byte counts against the object sizes, and each AWS
-//! error a user can meet, as the one sentence they see.
+//! error a user can meet, as the one sentence they see. Writes
+//! (`tests/aws/writes.rs`): DDL, CTAS and INSERT INTO through Glue, exports,
+//! UNLOAD and CTAS to S3 on both servers; and a bucket in another region,
+//! answered by a stub that speaks as S3 does (`tests/aws/region.rs`).
 //!
 //! One named trial per check (libtest-mimic, `harness = false`), so that the
 //! servers live exactly as long as the run.
@@ -18,8 +21,12 @@ use std::sync::Arc;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 mod common;
+#[path = "aws/region.rs"]
+mod region;
 #[path = "aws/servers.rs"]
 mod servers;
+#[path = "aws/writes.rs"]
+mod writes;
 
 use servers::Server;
 
@@ -32,11 +39,17 @@ const QUERIES: [&str; 6] = common::NAMED_QUERIES;
 /// The servers and what every trial compares against.
 struct Env {
     repo: PathBuf,
+    python: PathBuf,
     moto: Server,
+    /// moto for the write tests (Glue and S3), so that the read suites'
+    /// catalog stays as seeded.
+    writes: Server,
     s3s: Server,
     /// moto with IAM checks on, and the keys of a user without permissions.
     deny: Server,
     deny_keys: (String, String),
+    /// The keys of a user who may only read Glue (on `deny`).
+    reader_keys: (String, String),
     /// Each named query's output on the local copy.
     local: BTreeMap<&'static str, String>,
     _s3s_root: tempfile::TempDir,
@@ -95,8 +108,9 @@ fn start() -> Env {
     let moto = servers::moto(&python, &[]);
     let s3s_root = tempfile::tempdir().unwrap();
     let s3s = servers::s3s_fs(&repo, s3s_root.path(), KEY, SECRET);
-    // IAM is enforced after the setup calls (one user, one key).
-    let deny = servers::moto(&python, &[("INITIAL_NO_AUTH_ACTION_COUNT", "2")]);
+    // IAM is enforced after the setup calls (two users, their keys, one policy).
+    let deny = servers::moto(&python, &[("INITIAL_NO_AUTH_ACTION_COUNT", "5")]);
+    let writes = servers::moto(&python, &[]);
 
     let buckets = [
         "acme-raw=sample/raw",
@@ -122,9 +136,23 @@ fn start() -> Env {
         "7",
         "master.orders partitions registered"
     );
+    for server in [&writes, &s3s] {
+        seed(
+            &python,
+            &repo,
+            &["bucket", &server.endpoint, writes::BUCKET],
+            &[],
+        );
+    }
     let keys = seed(&python, &repo, &["deny", &deny.endpoint], &[]);
-    let (key, secret) = keys.trim().split_once(' ').expect("deny prints KEY SECRET");
-    let deny_keys = (key.to_string(), secret.to_string());
+    let mut pairs = keys.lines().map(|line| {
+        let (key, secret) = line.trim().split_once(' ').expect("deny prints KEY SECRET");
+        (key.to_string(), secret.to_string())
+    });
+    let deny_keys = pairs
+        .next()
+        .expect("the keys of a user without permissions");
+    let reader_keys = pairs.next().expect("the keys of a Glue reader");
 
     let local = QUERIES
         .iter()
@@ -136,10 +164,13 @@ fn start() -> Env {
         .collect();
     Env {
         repo,
+        python,
         moto,
+        writes,
         s3s,
         deny,
         deny_keys,
+        reader_keys,
         local,
         _s3s_root: s3s_root,
     }
@@ -296,6 +327,36 @@ fn trials(env: &Arc<Env>) -> Vec<Trial> {
     );
     add("errors::no_credentials".into(), Box::new(no_credentials));
     add("errors::access_denied".into(), Box::new(access_denied));
+    for server in [S3Server::Moto, S3Server::S3s] {
+        add(
+            format!("s3_writes::{server:?}::exports").to_lowercase(),
+            Box::new(move |env| writes::exports(env, server)),
+        );
+        add(
+            format!("s3_writes::{server:?}::unload").to_lowercase(),
+            Box::new(move |env| writes::unload(env, server)),
+        );
+        add(
+            format!("glue_writes::{server:?}::ctas_and_insert_into").to_lowercase(),
+            Box::new(move |env| writes::ctas_and_insert(env, server)),
+        );
+    }
+    add(
+        "glue_writes::ddl_as_in_the_local_catalog".into(),
+        Box::new(writes::ddl_round_trip),
+    );
+    add(
+        "glue_writes::errors".into(),
+        Box::new(writes::glue_write_errors),
+    );
+    add(
+        "errors::wrong_region_permanent_redirect".into(),
+        Box::new(|env| region::wrong_region(env, region::Answer::PermanentRedirect)),
+    );
+    add(
+        "errors::wrong_region_authorization_header_malformed".into(),
+        Box::new(|env| region::wrong_region(env, region::Answer::AuthorizationHeaderMalformed)),
+    );
     trials
 }
 

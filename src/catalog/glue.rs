@@ -8,7 +8,8 @@
 //! `glue_json` and validated exactly as the local catalog's files are.
 //! Partition predicates go to `GetPartitions` as an `Expression` where Glue
 //! can evaluate them (`expression`). Metadata is cached for the session;
-//! [`Catalog::refresh`] drops it.
+//! [`Catalog::refresh`] drops it. The write API (DDL, MSCK, CTAS, INSERT
+//! INTO) calls Glue's Create/Delete and Batch* operations (`write`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -24,12 +25,13 @@ use datafusion::logical_expr::Expr;
 use super::glue_json::{
     GlueColumn, GluePartition, GlueTable, GlueTime, SerdeInfo, StorageDescriptor,
 };
-use super::{Catalog, PartitionDef, TableDef};
+use super::{Catalog, DatabaseDef, PartitionDef, TableDef};
 use crate::aws::{Aws, credentials_error, error_chain};
 use crate::error::{Error, Result, closest};
 use crate::storage::s3::connect_reason;
 
 mod expression;
+mod write;
 
 type Partitions = Option<Arc<Vec<PartitionDef>>>;
 
@@ -295,6 +297,41 @@ impl Catalog for GlueCatalog {
 
     fn refresh(&self) {
         *self.cache() = Cache::default();
+    }
+
+    async fn create_database(&self, database: &DatabaseDef, if_not_exists: bool) -> Result<()> {
+        self.write_create_database(database, if_not_exists).await
+    }
+
+    async fn drop_database(&self, database: &str, if_exists: bool, cascade: bool) -> Result<()> {
+        self.write_drop_database(database, if_exists, cascade).await
+    }
+
+    async fn create_table(&self, table: &TableDef, if_not_exists: bool) -> Result<bool> {
+        self.write_create_table(table, if_not_exists).await
+    }
+
+    async fn drop_table(&self, database: &str, table: &str, if_exists: bool) -> Result<bool> {
+        self.write_drop_table(database, table, if_exists).await
+    }
+
+    async fn add_partitions(
+        &self,
+        table: &TableDef,
+        partitions: &[PartitionDef],
+        if_not_exists: bool,
+    ) -> Result<usize> {
+        self.write_add_partitions(table, partitions, if_not_exists)
+            .await
+    }
+
+    async fn drop_partitions(
+        &self,
+        table: &TableDef,
+        values: &[Vec<String>],
+        if_exists: bool,
+    ) -> Result<usize> {
+        self.write_drop_partitions(table, values, if_exists).await
     }
 }
 

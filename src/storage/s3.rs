@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::execution::object_store::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
-use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, StreamExt};
 use object_store::aws::{AmazonS3Builder, resolve_bucket_region};
 use object_store::client::{HttpError, HttpErrorKind};
 use object_store::path::Path;
@@ -112,6 +112,10 @@ struct Client {
     store: Arc<dyn ObjectStore>,
     endpoint: String,
     region: String,
+    /// The URL of the bucket itself, asked where the bucket lives after a
+    /// wrong-region error.
+    probe: String,
+    options: ClientOptions,
 }
 
 impl fmt::Display for S3Bucket {
@@ -145,6 +149,45 @@ impl S3Bucket {
         classify(&self.bucket, path, endpoint, region, e)
     }
 
+    /// [`Self::classify`]; and for a wrong region whose error did not say
+    /// the right one, or a bare `400 Bad Request` (S3's answer to a HEAD
+    /// signed for the wrong region: no body, the region only in a header
+    /// object_store drops), the bucket asked where it lives.
+    async fn explain(&self, path: Option<&Path>, e: object_store::Error) -> object_store::Error {
+        let e = self.classify(path, e);
+        let unnamed = matches!(
+            &e,
+            object_store::Error::Generic { source, .. }
+                if matches!(
+                    source.downcast_ref::<Error>(),
+                    Some(Error::WrongRegion { expected: None, .. })
+                )
+        );
+        let ask = unnamed || {
+            let text = error_chain(&e);
+            text.contains("400 Bad Request") && !text.contains("<Code>")
+        };
+        let Some(client) = self.client.get().filter(|_| ask) else {
+            return e;
+        };
+        match bucket_region(client).await {
+            Some(expected) if expected != client.region => wrap(Error::WrongRegion {
+                bucket: self.bucket.to_string(),
+                region: client.region.clone(),
+                expected: Some(expected),
+            }),
+            _ => e,
+        }
+    }
+
+    /// A result, its error [explained](Self::explain).
+    async fn check<T>(&self, path: Option<&Path>, result: Result<T>) -> Result<T> {
+        match result {
+            Ok(value) => Ok(value),
+            Err(e) => Err(self.explain(path, e).await),
+        }
+    }
+
     /// A listing stream that first builds the client.
     fn lazy_list<F>(&self, prefix: Option<Path>, list: F) -> BoxStream<'static, Result<ObjectMeta>>
     where
@@ -159,7 +202,10 @@ impl S3Bucket {
             }
         })
         .flatten()
-        .map_err(move |e| classifier.classify(prefix.as_ref(), e))
+        .then(move |item| {
+            let (classifier, prefix) = (classifier.clone(), prefix.clone());
+            async move { classifier.check(prefix.as_ref(), item).await }
+        })
         .boxed()
     }
 }
@@ -208,7 +254,7 @@ async fn build(bucket: &str, aws: &Aws) -> Result<Client, Error> {
         .with_region(&region)
         .with_credentials(Arc::new(credentials))
         .with_retry(retry)
-        .with_client_options(options);
+        .with_client_options(options.clone());
     if let Some(endpoint) = &endpoint {
         builder = builder
             .with_endpoint(endpoint)
@@ -219,10 +265,17 @@ async fn build(bucket: &str, aws: &Aws) -> Result<Client, Error> {
         service: "S3",
         reason: error_chain(&e),
     })?;
+    let probe = match &endpoint {
+        // Path-style, as requests to an endpoint override are.
+        Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
+        None => format!("https://{bucket}.s3.amazonaws.com"),
+    };
     Ok(Client {
         store: Arc::new(store),
         endpoint: endpoint.unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com")),
         region,
+        probe,
+        options,
     })
 }
 
@@ -272,6 +325,7 @@ pub(crate) fn classify(
             Error::WrongRegion {
                 bucket: bucket.to_string(),
                 region: region.to_string(),
+                expected: region_in_error(&text),
             }
         }
         E::Generic { source, .. } => match http_error_kind(source.as_ref()) {
@@ -291,6 +345,45 @@ pub(crate) fn classify(
         _ => return e,
     };
     wrap(ours)
+}
+
+/// The bucket's region as an S3 error body names it: `<Region>eu-west-1</Region>`
+/// (AuthorizationHeaderMalformed), `... expecting 'eu-west-1'`, or the
+/// `<Endpoint>bucket.s3.eu-west-1.amazonaws.com</Endpoint>` of a PermanentRedirect.
+pub(crate) fn region_in_error(text: &str) -> Option<String> {
+    let between = |start: &str, end: &str| {
+        let (_, rest) = text.split_once(start)?;
+        let (value, _) = rest.split_once(end)?;
+        Some(value.trim().to_string())
+    };
+    let region = between("<Region>", "</Region>")
+        .or_else(|| between("expecting '", "'"))
+        .or_else(|| {
+            let endpoint = between("<Endpoint>", "</Endpoint>")?;
+            let (_, rest) = endpoint.split_once(".s3.")?;
+            let (region, _) = rest.split_once(".amazonaws.com")?;
+            Some(region.trim_start_matches("dualstack.").to_string())
+        })?;
+    let plausible = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    plausible.then_some(region)
+}
+
+/// Asks S3 where a bucket lives: `HEAD` of the bucket, whose answer (even a
+/// redirect or a refusal) carries `x-amz-bucket-region`. object_store drops
+/// that header, and the body, of the bare 301 a wrong-region request gets.
+async fn bucket_region(client: &Client) -> Option<String> {
+    use object_store::client::{HttpConnector, HttpRequest, HttpRequestBody, ReqwestConnector};
+    let http = ReqwestConnector::default().connect(&client.options).ok()?;
+    let mut request = HttpRequest::new(HttpRequestBody::empty());
+    *request.method_mut() = "HEAD".parse().ok()?;
+    *request.uri_mut() = client.probe.parse().ok()?;
+    let response = http.execute(request).await.ok()?;
+    let region = response.headers().get("x-amz-bucket-region")?;
+    region.to_str().ok().map(str::to_string)
 }
 
 /// The kind of the HTTP failure somewhere in an error's sources.
@@ -329,7 +422,7 @@ impl ObjectStore for S3Bucket {
     ) -> Result<PutResult> {
         let client = self.client().await?;
         let result = client.store.put_opts(location, payload, opts).await;
-        result.map_err(|e| self.classify(Some(location), e))
+        self.check(Some(location), result).await
     }
 
     async fn put_multipart_opts(
@@ -339,19 +432,19 @@ impl ObjectStore for S3Bucket {
     ) -> Result<Box<dyn MultipartUpload>> {
         let client = self.client().await?;
         let result = client.store.put_multipart_opts(location, opts).await;
-        result.map_err(|e| self.classify(Some(location), e))
+        self.check(Some(location), result).await
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
         let client = self.client().await?;
         let result = client.store.get_opts(location, options).await;
-        result.map_err(|e| self.classify(Some(location), e))
+        self.check(Some(location), result).await
     }
 
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
         let client = self.client().await?;
         let result = client.store.get_ranges(location, ranges).await;
-        result.map_err(|e| self.classify(Some(location), e))
+        self.check(Some(location), result).await
     }
 
     fn delete_stream(
@@ -367,7 +460,10 @@ impl ObjectStore for S3Bucket {
             }
         })
         .flatten()
-        .map_err(move |e| classifier.classify(None, e))
+        .then(move |item| {
+            let classifier = classifier.clone();
+            async move { classifier.check(None, item).await }
+        })
         .boxed()
     }
 
@@ -390,19 +486,19 @@ impl ObjectStore for S3Bucket {
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
         let client = self.client().await?;
         let result = client.store.list_with_delimiter(prefix).await;
-        result.map_err(|e| self.classify(prefix, e))
+        self.check(prefix, result).await
     }
 
     async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> Result<()> {
         let client = self.client().await?;
         let result = client.store.copy_opts(from, to, options).await;
-        result.map_err(|e| self.classify(Some(from), e))
+        self.check(Some(from), result).await
     }
 
     async fn rename_opts(&self, from: &Path, to: &Path, options: RenameOptions) -> Result<()> {
         let client = self.client().await?;
         let result = client.store.rename_opts(from, to, options).await;
-        result.map_err(|e| self.classify(Some(from), e))
+        self.check(Some(from), result).await
     }
 }
 
@@ -463,6 +559,31 @@ mod tests {
             message(generic("something else")),
             "passed through: something else"
         );
+    }
+
+    #[test]
+    fn wrong_region_errors_name_the_buckets_region() {
+        let malformed = "Server returned non-2xx status code: 400 Bad Request: <Error>\
+            <Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is \
+            malformed; the region 'eu-west-1' is wrong; expecting 'ap-south-1'</Message>\
+            <Region>ap-south-1</Region></Error>";
+        assert_eq!(
+            message(generic(malformed)),
+            "S3 bucket acme-raw is in region ap-south-1, not eu-west-1; set \
+             AWS_REGION=ap-south-1 (and point any AWS_ENDPOINT_URL_S3 at that region)"
+        );
+        assert_eq!(
+            region_in_error("the region 'us-east-1' is wrong; expecting 'eu-central-1'"),
+            Some("eu-central-1".into())
+        );
+        assert_eq!(
+            region_in_error(
+                "<Code>PermanentRedirect</Code><Endpoint>b.s3.us-west-2.amazonaws.com</Endpoint>"
+            ),
+            Some("us-west-2".into())
+        );
+        assert_eq!(region_in_error("<Region><script></Region>"), None);
+        assert_eq!(region_in_error("PermanentRedirect"), None);
     }
 
     #[test]

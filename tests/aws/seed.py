@@ -6,7 +6,15 @@
         registers REPO/catalog/<db>/<table>.json in Glue, and master.orders'
         order_date=... folders (read from S3) as its partitions
     seed.py deny ENDPOINT
-        creates an IAM user without permissions; prints its key and secret
+        creates an IAM user without permissions and one who may only read
+        Glue; prints each one's key and secret on a line
+    seed.py bucket ENDPOINT BUCKET
+        creates an empty bucket
+    seed.py ls ENDPOINT BUCKET [uploads]
+        prints every key in BUCKET, one a line (and with `uploads`, a line
+        `upload KEY` for each multipart upload still in progress)
+    seed.py get ENDPOINT BUCKET KEY
+        writes the object's bytes to stdout
 
 Credentials and region come from the environment the test sets.
 """
@@ -92,6 +100,24 @@ def seed_deny(endpoint):
     iam.create_user(UserName="no-permissions")
     key = iam.create_access_key(UserName="no-permissions")["AccessKey"]
     print(key["AccessKeyId"], key["SecretAccessKey"])
+    # A user who may read the Glue catalog but not change it.
+    iam.create_user(UserName="glue-reader")
+    key = iam.create_access_key(UserName="glue-reader")["AccessKey"]
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["glue:Get*"], "Resource": "*"}]}
+    iam.put_user_policy(UserName="glue-reader", PolicyName="read",
+                        PolicyDocument=json.dumps(policy))
+    print(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def seed_ls(endpoint, bucket, uploads):
+    s3 = client("s3", endpoint)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            print(item["Key"])
+    if uploads:
+        for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+            print("upload", upload["Key"])
 
 
 def main():
@@ -102,6 +128,13 @@ def main():
         seed_glue(endpoint, sys.argv[3])
     elif mode == "deny":
         seed_deny(endpoint)
+    elif mode == "bucket":
+        client("s3", endpoint).create_bucket(Bucket=sys.argv[3])
+    elif mode == "ls":
+        seed_ls(endpoint, sys.argv[3], sys.argv[4:] == ["uploads"])
+    elif mode == "get":
+        body = client("s3", endpoint).get_object(Bucket=sys.argv[3], Key=sys.argv[4])["Body"]
+        sys.stdout.buffer.write(body.read())
     else:
         sys.exit(f"unknown mode {mode}")
 

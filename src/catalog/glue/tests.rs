@@ -115,3 +115,173 @@ fn sdk_tables_convert_like_glue_json_files() {
         "Glue table db.t: field StorageDescriptor.Location is missing"
     );
 }
+
+#[tokio::test]
+async fn batch_writes_go_in_chunks_of_glues_limits() {
+    // BatchCreatePartition: 100 a call; BatchDeletePartition: 25 (moto enforces neither).
+    for (count, size, expected) in [
+        (250, write::CREATE_BATCH, vec![100, 100, 50]),
+        (100, write::CREATE_BATCH, vec![100]),
+        (60, write::DELETE_BATCH, vec![25, 25, 10]),
+        (1, write::DELETE_BATCH, vec![1]),
+        (0, write::DELETE_BATCH, vec![]),
+    ] {
+        let items: Vec<u32> = (0..count).collect();
+        let mut calls: Vec<Vec<u32>> = Vec::new();
+        let errors = write::in_batches(&items, size, |chunk| {
+            calls.push(chunk.clone());
+            // Each call reports its first entry as refused, as Glue's
+            // per-entry `Errors` do.
+            async move { Ok(chunk.first().copied().into_iter().collect::<Vec<u32>>()) }
+        })
+        .await
+        .unwrap();
+        let sizes: Vec<usize> = calls.iter().map(Vec::len).collect();
+        assert_eq!(sizes, expected, "{count} items in batches of {size}");
+        // Every item sent exactly once, in order.
+        assert_eq!(calls.concat(), items);
+        let firsts: Vec<u32> = calls.iter().map(|c| c[0]).collect();
+        assert_eq!(errors, firsts);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_batch_call_stops_the_rest() {
+    let items: Vec<u32> = (0..250).collect();
+    let mut calls = 0;
+    let result = write::in_batches(&items, write::CREATE_BATCH, |chunk| {
+        calls += 1;
+        async move {
+            if chunk[0] == 100 {
+                Err(Error::AccessDenied {
+                    resource: "Glue table db.t".into(),
+                })
+            } else {
+                Ok(Vec::<u32>::new())
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "access denied to Glue table db.t; the AWS identity in use lacks permission for it \
+         (check AWS_PROFILE and its IAM policy)"
+    );
+    assert_eq!(calls, 2);
+}
+
+#[test]
+fn tables_and_partitions_become_glue_inputs() {
+    use crate::catalog::glue_json::parse_table_file;
+    let text = r#"{"Table": {"Name": "events", "DatabaseName": "web",
+        "Description": "clicks",
+        "StorageDescriptor": {
+            "Columns": [{"Name": "id", "Type": "bigint", "Comment": "key"},
+                        {"Name": "tags", "Type": "array<string>"}],
+            "Location": "s3://bucket/events/",
+            "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+            "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe",
+                          "Parameters": {"ignore.malformed.json": "true"}}},
+        "PartitionKeys": [{"Name": "day", "Type": "date"}],
+        "Parameters": {"classification": "json"}}}"#;
+    let path = std::path::Path::new("web/events.json");
+    let def = parse_table_file(path, text)
+        .unwrap()
+        .into_table_def(path, "web", "events")
+        .unwrap();
+    let input = write::table_input(&def).unwrap();
+    assert_eq!(input.name(), "events");
+    assert_eq!(input.description(), Some("clicks"));
+    assert_eq!(input.table_type(), Some("EXTERNAL_TABLE"));
+    assert_eq!(input.partition_keys()[0].name(), "day");
+    assert_eq!(input.partition_keys()[0].r#type(), Some("date"));
+    assert_eq!(input.parameters().unwrap()["classification"], "json");
+    let sd = input.storage_descriptor().unwrap();
+    assert_eq!(sd.location(), Some("s3://bucket/events/"));
+    assert_eq!(sd.columns()[0].comment(), Some("key"));
+    assert_eq!(sd.columns()[1].r#type(), Some("array<string>"));
+    assert_eq!(
+        sd.input_format(),
+        Some("org.apache.hadoop.mapred.TextInputFormat")
+    );
+    let serde = sd.serde_info().unwrap();
+    assert_eq!(
+        serde.serialization_library(),
+        Some("org.openx.data.jsonserde.JsonSerDe")
+    );
+    assert_eq!(serde.parameters().unwrap()["ignore.malformed.json"], "true");
+
+    // Read back, a TableInput is the table it came from.
+    let table = aws_sdk_glue::types::Table::builder()
+        .name(input.name())
+        .database_name("web")
+        .set_description(input.description().map(str::to_string))
+        .set_storage_descriptor(input.storage_descriptor().cloned())
+        .set_partition_keys(Some(input.partition_keys().to_vec()))
+        .set_parameters(input.parameters().cloned())
+        .build()
+        .unwrap();
+    let back = glue_table(&table)
+        .into_table_def(&glue_source("web", "events"), "web", "events")
+        .unwrap();
+    assert_eq!(back, def);
+
+    let partition = PartitionDef {
+        values: vec!["2024-05-04".into()],
+        location: "s3://bucket/events/day=2024-05-04/".into(),
+        format: def.format,
+    };
+    let input = write::partition_input(&def, &partition).unwrap();
+    assert_eq!(input.values(), ["2024-05-04"]);
+    let sd = input.storage_descriptor().unwrap();
+    assert_eq!(sd.location(), Some("s3://bucket/events/day=2024-05-04/"));
+    assert_eq!(sd.columns().len(), 2);
+    assert_eq!(
+        sd.serde_info().unwrap().serialization_library(),
+        Some("org.openx.data.jsonserde.JsonSerDe")
+    );
+}
+
+#[test]
+fn per_partition_errors_of_batch_calls_are_one_sentence() {
+    use aws_sdk_glue::types::{ErrorDetail, PartitionError};
+    let text = r#"{"Name": "orders", "StorageDescriptor": {
+        "Columns": [{"Name": "id", "Type": "bigint"}], "Location": "s3://b/orders/",
+        "SerdeInfo": {"SerializationLibrary":
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}},
+        "PartitionKeys": [{"Name": "day", "Type": "string"}, {"Name": "hour", "Type": "int"}]}"#;
+    let path = std::path::Path::new("shop/orders.json");
+    let def = crate::catalog::glue_json::parse_table_file(path, text)
+        .unwrap()
+        .into_table_def(path, "shop", "orders")
+        .unwrap();
+    let entry = |code: &str, message: Option<&str>| {
+        PartitionError::builder()
+            .partition_values("2024/05/04")
+            .partition_values("7")
+            .error_detail(
+                ErrorDetail::builder()
+                    .error_code(code)
+                    .set_error_message(message.map(str::to_string))
+                    .build(),
+            )
+            .build()
+    };
+    let message = |e: PartitionError| write::entry_error(&def, &e).to_string();
+    assert_eq!(
+        message(entry(
+            "AlreadyExistsException",
+            Some("Partition already exists.")
+        )),
+        "table shop.orders: partition day=2024%2F05%2F04/hour=7 already exists"
+    );
+    assert_eq!(
+        message(entry("EntityNotFoundException", None)),
+        "table shop.orders: partition day=2024%2F05%2F04/hour=7 does not exist"
+    );
+    assert_eq!(
+        message(entry("InternalServiceException", Some("try again"))),
+        "table shop.orders: partition day=2024%2F05%2F04/hour=7 was refused by Glue \
+         (InternalServiceException: try again)"
+    );
+}
