@@ -353,9 +353,12 @@ fn a_spike_hour_completes_under_the_memory_limit() {
 // ---------------------------------------------------------------------------
 // Hostile data files.
 
+/// A table of [`hostile_catalog`]: name, `(column, Hive type)` pairs, SerDe.
+type HostileTable<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 /// A catalog folder `h` with one table per `(name, columns, serde)`, each
 /// reading `dir/data/<name>/`.
-fn hostile_catalog(dir: &Path, tables: &[(&str, &[(&str, &str)], &str)]) -> PathBuf {
+fn hostile_catalog(dir: &Path, tables: &[HostileTable]) -> PathBuf {
     let catalog = dir.join("catalog");
     std::fs::create_dir_all(catalog.join("h")).unwrap();
     for (name, columns, serde) in tables {

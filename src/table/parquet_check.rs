@@ -280,7 +280,11 @@ mod tests {
             column("s", "struct<A:bigint,b:string>"),
             column("id", "varchar(10)"),
         ] {
-            assert_eq!(mismatch(&[ok.clone()], &file, "h.t"), None, "{ok:?}");
+            assert_eq!(
+                mismatch(std::slice::from_ref(&ok), &file, "h.t"),
+                None,
+                "{ok:?}"
+            );
         }
     }
 }
