@@ -4,9 +4,7 @@
 # --memory-limit 256MB, spilling to a temporary --temp-dir. Runs the same test
 # as CI (tests/reliability.rs, a_spike_hour_completes_under_the_memory_limit,
 # 300,000 events under 32MB) at full size, and prints each query's wall time
-# and peak RSS (VmHWM sampled from /proc) with and without the limit. At this
-# size DataFusion 55's spilling sorts can still fail under 256MB, with the
-# out-of-memory sentence (RELIABILITY.md, "The full-size spike").
+# and peak RSS (VmHWM sampled from /proc) with and without the limit.
 #   LATHE_SPIKE_EVENTS  events in the hour (default 3000000)
 #   LATHE_SPIKE_MEMORY  the memory limit (default 256MB)
 set -euo pipefail
