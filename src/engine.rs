@@ -261,7 +261,16 @@ pub async fn build_session(
         .memory_limit
         .or_else(crate::config::default_memory_limit)
     {
-        runtime = runtime.with_memory_limit(limit, 1.0);
+        // A fair pool, not DataFusion's default greedy one: each spilling
+        // operator gets its share, so a sort or an aggregation spills before a
+        // neighbour has taken everything. With the greedy pool, the 100×
+        // spike hour's sorts failed under 256 MB (RELIABILITY.md).
+        runtime = runtime.with_memory_pool(std::sync::Arc::new(
+            datafusion::execution::memory_pool::TrackConsumersPool::new(
+                datafusion::execution::memory_pool::FairSpillPool::new(limit),
+                std::num::NonZeroUsize::MIN.saturating_add(4),
+            ),
+        ));
     }
     if let Some(dir) = &config.temp_dir {
         if !dir.is_dir() {

@@ -378,6 +378,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// An S3 request kept failing (5xx, dropped or cut-short answers,
+    /// timeouts) until the retries ran out.
+    #[error(
+        "S3 request for {resource} failed after {attempts} attempt(s) ({reason}); S3 is unavailable or throttling, try again later"
+    )]
+    S3Unavailable {
+        /// `s3://bucket/key` or the prefix listed.
+        resource: String,
+        /// What the last attempt met, e.g. `503 SlowDown` or `connection reset`.
+        reason: String,
+        /// Attempts made, the first included.
+        attempts: usize,
+    },
+
     /// Any other failed AWS request, with AWS's code and message.
     #[error("{service} request failed: {reason}")]
     AwsRequest {

@@ -50,8 +50,10 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(run(cli, settings));
-    // A cancelled query may still be winding down on a worker: do not wait for it.
-    runtime.shutdown_background();
+    // A failed or cancelled query may still be winding down on a worker: give
+    // its tasks a moment to drop (they hold the spill folder, removed when
+    // the last of them goes), but never wait long for them.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     code
 }
 

@@ -19,10 +19,11 @@ use datafusion::catalog::Session;
 use datafusion::common::Result;
 use datafusion::datasource::TableProvider;
 use datafusion::datasource::TableType;
-use datafusion::datasource::file_format::FileFormat;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource};
+use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfigBuilder, FileSource, ParquetSource,
+};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
@@ -41,6 +42,7 @@ use crate::storage::{LocationMap, ResolvedLocation, resolve};
 use crate::text::{SerdeTextSource, TextOptions};
 
 mod case_insensitive;
+mod parquet_check;
 mod partitions;
 pub(crate) mod projection;
 mod statistics;
@@ -264,10 +266,29 @@ impl GlueTableProvider {
                     state.config().collect_statistics(),
                     false,
                 )?;
-                let parquet =
-                    ParquetFormat::default().with_options(state.table_options().parquet.clone());
-                let source = parquet.file_source(table_schema);
-                let config = FileScanConfigBuilder::new(url, source)
+                // What `ParquetFormat::create_physical_plan` builds (DataFusion's
+                // cached footer reader), with each file's types checked against
+                // the catalog first (see `parquet_check`).
+                let runtime = state.runtime_env();
+                let cached = CachedParquetFileReaderFactory::new(
+                    runtime.object_store(&url)?,
+                    runtime.cache_manager.get_file_metadata_cache(),
+                );
+                let prefix: Arc<str> = if url.as_str().starts_with("file:") {
+                    "/".into()
+                } else {
+                    url.as_str().into()
+                };
+                let checked = parquet_check::CheckedReaderFactory {
+                    inner: Arc::new(cached),
+                    table: self.def.qualified_name().into(),
+                    columns: self.def.columns.clone().into(),
+                    prefix,
+                };
+                let source = ParquetSource::new(table_schema)
+                    .with_table_parquet_options(state.table_options().parquet.clone())
+                    .with_parquet_file_reader_factory(Arc::new(checked));
+                let config = FileScanConfigBuilder::new(url, Arc::new(source))
                     .with_file_groups(groups)
                     .with_statistics(stats)
                     .with_projection_indices(projection.cloned())?
@@ -276,7 +297,7 @@ impl GlueTableProvider {
                         case_insensitive::CaseInsensitiveAdapterFactory,
                     )))
                     .build();
-                parquet.create_physical_plan(state, config).await
+                Ok(DataSourceExec::from_data_source(config))
             }
             StorageFormat::Json(serde) => {
                 let groups = FileGroup::new(files).split_files(target_partitions);

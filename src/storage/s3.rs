@@ -23,9 +23,9 @@ use object_store::aws::{AmazonS3Builder, resolve_bucket_region};
 use object_store::client::{HttpError, HttpErrorKind};
 use object_store::path::Path;
 use object_store::{
-    BackoffConfig, ClientOptions, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload,
-    ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
-    Result, RetryConfig,
+    BackoffConfig, ClientOptions, CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult,
+    MultipartUpload, ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload,
+    PutResult, RenameOptions, Result, RetryConfig,
 };
 use tokio::sync::OnceCell;
 use url::Url;
@@ -36,6 +36,8 @@ use crate::aws::{
     RETRY_TIMEOUT, S3CredentialProvider, error_chain,
 };
 use crate::error::Error;
+
+mod list_retry;
 
 /// The region S3 requests are signed for when nothing says otherwise.
 const DEFAULT_REGION: &str = "us-east-1";
@@ -188,16 +190,19 @@ impl S3Bucket {
         }
     }
 
-    /// A listing stream that first builds the client.
-    fn lazy_list<F>(&self, prefix: Option<Path>, list: F) -> BoxStream<'static, Result<ObjectMeta>>
-    where
-        F: FnOnce(&dyn ObjectStore) -> BoxStream<'static, Result<ObjectMeta>> + Send + 'static,
-    {
+    /// A listing stream that first builds the client, and resumes after a
+    /// broken answer (see `list_retry`).
+    fn lazy_list(
+        &self,
+        prefix: Option<Path>,
+        offset: Option<Path>,
+    ) -> BoxStream<'static, Result<ObjectMeta>> {
         let this = self.clone();
         let classifier = self.clone();
+        let list_prefix = prefix.clone();
         futures::stream::once(async move {
             match this.client().await {
-                Ok(client) => list(client.store.as_ref()),
+                Ok(client) => list_retry::list(Arc::clone(&client.store), list_prefix, offset),
                 Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
             }
         })
@@ -329,18 +334,24 @@ pub(crate) fn classify(
             }
         }
         E::Generic { source, .. } => match http_error_kind(source.as_ref()) {
-            Some(kind @ (HttpErrorKind::Connect | HttpErrorKind::Timeout)) => {
-                Error::EndpointUnreachable {
-                    service: "S3",
-                    endpoint: endpoint.to_string(),
-                    reason: if kind == HttpErrorKind::Timeout {
-                        "timed out".into()
-                    } else {
-                        connect_reason(&text)
-                    },
-                }
-            }
-            _ => return e,
+            Some(HttpErrorKind::Connect) => Error::EndpointUnreachable {
+                service: "S3",
+                endpoint: endpoint.to_string(),
+                reason: connect_reason(&text),
+            },
+            Some(kind) => Error::S3Unavailable {
+                resource: format!("s3://{bucket}/{}", path.unwrap_or_default()),
+                reason: transport_reason(kind, &text),
+                attempts: attempts(&text),
+            },
+            None => match server_error(&text) {
+                Some(reason) => Error::S3Unavailable {
+                    resource: format!("s3://{bucket}/{}", path.unwrap_or_default()),
+                    reason,
+                    attempts: attempts(&text),
+                },
+                None => return e,
+            },
         },
         _ => return e,
     };
@@ -384,6 +395,43 @@ async fn bucket_region(client: &Client) -> Option<String> {
     let response = http.execute(request).await.ok()?;
     let region = response.headers().get("x-amz-bucket-region")?;
     region.to_str().ok().map(str::to_string)
+}
+
+/// Attempts made, from object_store's retry report (`after 3 retries`).
+fn attempts(text: &str) -> usize {
+    text.split_once("after ")
+        .and_then(|(_, rest)| rest.split(' ').next()?.parse::<usize>().ok())
+        .map_or(1, |retries| retries + 1)
+}
+
+/// `503 SlowDown` from a 5xx answer (status and S3's error code), if it was one.
+fn server_error(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once("non-2xx status code: ")?;
+    let status = rest.get(..3).filter(|s| s.starts_with('5'))?;
+    let code = rest
+        .split_once("<Code>")
+        .and_then(|(_, c)| c.split_once("</Code>"))
+        .map(|(code, _)| code);
+    Some(match code {
+        Some(code) => format!("{status} {code}"),
+        None => format!("HTTP {status}"),
+    })
+}
+
+/// What broke in a request that had been sent, in a few words.
+fn transport_reason(kind: HttpErrorKind, text: &str) -> String {
+    let lower = text.to_lowercase();
+    if kind == HttpErrorKind::Timeout || lower.contains("timed out") {
+        "no answer in time".into()
+    } else if lower.contains("reset") {
+        "connection reset".into()
+    } else if lower.contains("before message length") || lower.contains("incomplete") {
+        "answer cut short".into()
+    } else if lower.contains("closed") {
+        "connection closed".into()
+    } else {
+        "transfer failed".into()
+    }
 }
 
 /// The kind of the HTTP failure somewhere in an error's sources.
@@ -438,7 +486,18 @@ impl ObjectStore for S3Bucket {
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
         let client = self.client().await?;
         let result = client.store.get_opts(location, options).await;
-        self.check(Some(location), result).await
+        let mut result = self.check(Some(location), result).await?;
+        // The body fails later, while it streams (after object_store's own
+        // retries of the rest of it): classify those errors too.
+        if let GetResultPayload::Stream(stream) = result.payload {
+            let (this, location) = (self.clone(), location.clone());
+            result.payload = GetResultPayload::Stream(
+                stream
+                    .map_err(move |e| this.classify(Some(&location), e))
+                    .boxed(),
+            );
+        }
+        Ok(result)
     }
 
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
@@ -468,8 +527,7 @@ impl ObjectStore for S3Bucket {
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
-        let prefix = prefix.cloned();
-        self.lazy_list(prefix.clone(), move |store| store.list(prefix.as_ref()))
+        self.lazy_list(prefix.cloned(), None)
     }
 
     fn list_with_offset(
@@ -477,15 +535,12 @@ impl ObjectStore for S3Bucket {
         prefix: Option<&Path>,
         offset: &Path,
     ) -> BoxStream<'static, Result<ObjectMeta>> {
-        let (prefix, offset) = (prefix.cloned(), offset.clone());
-        self.lazy_list(prefix.clone(), move |store| {
-            store.list_with_offset(prefix.as_ref(), &offset)
-        })
+        self.lazy_list(prefix.cloned(), Some(offset.clone()))
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
         let client = self.client().await?;
-        let result = client.store.list_with_delimiter(prefix).await;
+        let result = list_retry::list_with_delimiter(client.store.as_ref(), prefix).await;
         self.check(prefix, result).await
     }
 
@@ -554,6 +609,23 @@ mod tests {
             message(generic("403 Forbidden: <Code>AccessDenied</Code>")),
             "access denied to s3://acme-raw/a; the AWS identity in use lacks permission \
              for it (check AWS_PROFILE and its IAM policy)"
+        );
+        assert_eq!(
+            message(generic(
+                "Error performing GET http://127.0.0.1:9/acme-raw/a in 1.5s, after 3 retries, \
+                 max_retries: 3, retry_timeout: 20s  - Server returned non-2xx status code: \
+                 503 Service Unavailable: <Error><Code>SlowDown</Code></Error>"
+            )),
+            "S3 request for s3://acme-raw/a failed after 4 attempt(s) (503 SlowDown); S3 is \
+             unavailable or throttling, try again later"
+        );
+        assert_eq!(
+            message(generic(
+                "Error performing GET http://127.0.0.1:9/acme-raw/a in 2ms - Server returned \
+                 non-2xx status code: 500 Internal Server Error: "
+            )),
+            "S3 request for s3://acme-raw/a failed after 1 attempt(s) (HTTP 500); S3 is \
+             unavailable or throttling, try again later"
         );
         assert_eq!(
             message(generic("something else")),
