@@ -166,13 +166,20 @@ impl Projection {
                         })?,
                         None => Unit::finest(pattern.finest_field()),
                     };
-                    Kind::Date(DateRange {
+                    let range = DateRange {
                         pattern,
                         start,
                         end,
                         interval,
                         unit,
-                    })
+                    };
+                    if !range.interval_fits() {
+                        return Err(invalid(
+                            &prop("interval"),
+                            "is too large a step for a date range",
+                        ));
+                    }
+                    Kind::Date(range)
                 }
                 "injected" => Kind::Injected,
                 _ => {
@@ -207,6 +214,21 @@ impl Projection {
             columns,
             template,
         }))
+    }
+
+    /// Each column's first and last `n` values (all of them when it has
+    /// fewer), without enumerating the rest: value generation, checked on a
+    /// bounded count (the fuzz target's view of a projection).
+    pub(crate) fn sample_values(&self, n: u64) -> Vec<Vec<String>> {
+        self.columns
+            .iter()
+            .map(|c| {
+                let len = c.kind.len();
+                let head = 0..len.min(n);
+                let tail = len.saturating_sub(n).max(head.end)..len;
+                head.chain(tail).map(|k| c.kind.value(k)).collect()
+            })
+            .collect()
     }
 
     /// The partitions the predicates can need (a superset of those they
