@@ -26,6 +26,7 @@
 //!   parsed into plain descriptions (DDL/SHOW/DESCRIBE/PREPARE in `ddl`, run by
 //!   `engine::ddl` and `engine::show`; writes in `write`)
 //! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
+//! - `fuzzing`: hidden entry points for the `cargo fuzz` targets in `fuzz/`
 #![warn(missing_docs, unreachable_pub)]
 
 mod athena;
@@ -38,6 +39,8 @@ mod engine;
 mod error;
 pub mod export;
 mod functions;
+#[doc(hidden)]
+pub mod fuzzing;
 mod hive_type;
 mod java_date;
 mod json;

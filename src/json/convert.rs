@@ -140,22 +140,20 @@ pub(crate) fn parse_decimal(text: &str, precision: u8, scale: i8) -> Option<i128
     // digits * 10^(exponent - frac_len), rescaled to `scale`.
     let digits = format!("{int_part}{frac_part}");
     let digits = digits.trim_start_matches('0');
-    let shift = exponent - frac_part.len() as i32 + scale as i32;
+    // In i64: an exponent near i32::MAX or i32::MIN overflows i32 here.
+    let shift = i64::from(exponent) - frac_part.len() as i64 + i64::from(scale);
     let mut value: i128 = 0;
-    let keep = if shift >= 0 {
-        digits.len()
-    } else {
-        digits.len().saturating_sub((-shift) as usize)
-    };
+    let dropped_digits = usize::try_from(-shift).unwrap_or(0);
+    let keep = digits.len().saturating_sub(dropped_digits);
     for b in digits[..keep].bytes() {
         value = value.checked_mul(10)?.checked_add((b - b'0') as i128)?;
     }
-    if shift > 0 {
-        value = value.checked_mul(10i128.checked_pow(shift as u32)?)?;
+    if shift > 0 && value != 0 {
+        value = value.checked_mul(10i128.checked_pow(u32::try_from(shift).ok()?)?)?;
     } else if shift < 0 {
         // Round half up on the first dropped digit.
         let dropped = digits.len() - keep;
-        if dropped > 0 && digits.as_bytes()[keep] >= b'5' && (-shift) as usize <= digits.len() {
+        if dropped > 0 && digits.as_bytes()[keep] >= b'5' && dropped_digits <= digits.len() {
             value = value.checked_add(1)?;
         }
     }
@@ -239,5 +237,9 @@ mod tests {
         assert_eq!(parse_decimal("1.2.3", 10, 2), None);
         assert_eq!(parse_decimal("", 10, 2), None);
         assert_eq!(parse_decimal("1e400", 38, 0), None);
+        // Exponents at i32's ends: no overflow (which wrapped to a wrong 0).
+        assert_eq!(parse_decimal("1e2147483647", 10, 2), None);
+        assert_eq!(parse_decimal("5e-2147483648", 10, 2), Some(0));
+        assert_eq!(parse_decimal("-0.0e2147483647", 10, 2), Some(0));
     }
 }

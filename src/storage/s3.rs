@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::execution::object_store::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
-use futures::stream::{BoxStream, StreamExt};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3Builder, resolve_bucket_region};
 use object_store::client::{HttpError, HttpErrorKind};
 use object_store::path::Path;

@@ -166,13 +166,20 @@ impl Projection {
                         })?,
                         None => Unit::finest(pattern.finest_field()),
                     };
-                    Kind::Date(DateRange {
+                    let range = DateRange {
                         pattern,
                         start,
                         end,
                         interval,
                         unit,
-                    })
+                    };
+                    if !range.interval_fits() {
+                        return Err(invalid(
+                            &prop("interval"),
+                            "is too large a step for a date range",
+                        ));
+                    }
+                    Kind::Date(range)
                 }
                 "injected" => Kind::Injected,
                 _ => {
@@ -207,6 +214,27 @@ impl Projection {
             columns,
             template,
         }))
+    }
+
+    /// Each column's first and last `n` values (all of them when it has
+    /// fewer), without enumerating the rest: value generation, checked on a
+    /// bounded count (the fuzz target's view of a projection).
+    pub(crate) fn sample_values(&self, n: u64) -> Vec<Vec<String>> {
+        self.columns
+            .iter()
+            .map(|c| {
+                let Some(last) = c.kind.last_index() else {
+                    return Vec::new();
+                };
+                let head_end = last.saturating_add(1).min(n);
+                let tail_start = last.saturating_sub(n.saturating_sub(1)).max(head_end);
+                let head = 0..head_end;
+                let tail = (tail_start <= last).then_some(tail_start..=last);
+                head.chain(tail.into_iter().flatten())
+                    .map(|k| c.kind.value(k))
+                    .collect()
+            })
+            .collect()
     }
 
     /// The partitions the predicates can need (a superset of those they
@@ -300,7 +328,8 @@ impl Column {
                 let mut found: Vec<u64> = values
                     .iter()
                     .filter_map(|v| self.kind.index_of_value(v))
-                    .filter(|k| *k < n)
+                    // `last`, not `n`: `n` saturates for a range of all 2^64 integers.
+                    .filter(|k| self.kind.last_index().is_some_and(|last| *k <= last))
                     .collect();
                 found.sort_unstable();
                 found.dedup();

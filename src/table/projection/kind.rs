@@ -55,7 +55,9 @@ impl Kind {
                 if max < min {
                     0
                 } else {
-                    ((*max as i128 - *min as i128) / *interval as i128 + 1) as u64
+                    // i128: a range of all 2^64 i64 values has one more than u64 holds.
+                    let n = (*max as i128 - *min as i128) / *interval as i128 + 1;
+                    u64::try_from(n).unwrap_or(u64::MAX)
                 }
             }
             Kind::Date(d) => d.len(),
@@ -64,6 +66,18 @@ impl Kind {
     }
 
     /// The `k`-th value, as it appears in locations.
+    /// The index of the last value, if any. Unlike `len() - 1` it is exact
+    /// for an integer range over all 2^64 values, whose count `len`
+    /// saturates.
+    pub(super) fn last_index(&self) -> Option<u64> {
+        match self {
+            Kind::Integer {
+                min, max, interval, ..
+            } => (max >= min).then(|| ((*max as i128 - *min as i128) / *interval as i128) as u64),
+            _ => self.len().checked_sub(1),
+        }
+    }
+
     pub(super) fn value(&self, k: u64) -> String {
         match self {
             Kind::Enum(values) => values[k as usize].clone(),
@@ -72,7 +86,7 @@ impl Kind {
                 interval,
                 digits,
                 ..
-            } => format!("{:0digits$}", min + k as i64 * interval),
+            } => format!("{:0digits$}", *min as i128 + k as i128 * *interval as i128),
             Kind::Date(d) => d.pattern.format(&d.at(k).unwrap_or(d.start)),
             Kind::Injected => String::new(),
         }
@@ -95,8 +109,9 @@ impl Kind {
                 min, max, interval, ..
             } => {
                 let v: i64 = text.trim().parse().ok()?;
-                (v >= *min && v <= *max && (v - min) % interval == 0)
-                    .then(|| ((v - min) / interval) as u64)
+                let offset = v as i128 - *min as i128;
+                (v >= *min && v <= *max && offset % *interval as i128 == 0)
+                    .then(|| (offset / *interval as i128) as u64)
             }
             Kind::Date(d) => d.index_of(&d.pattern.parse_value(text)?),
             Kind::Injected => None,
@@ -128,34 +143,49 @@ impl Kind {
 }
 
 impl DateRange {
-    fn step(&self) -> Option<Duration> {
-        let secs = match self.unit {
+    /// Whether one step of `interval` units is a span chrono can represent
+    /// (the range is checked when the projection is read).
+    pub(super) fn interval_fits(&self) -> bool {
+        match self.step() {
+            Step::Fixed(step) => step.is_some(),
+            Step::Months(months) => months.is_some(),
+        }
+    }
+
+    fn step(&self) -> Step {
+        let secs: i64 = match self.unit {
             Unit::Weeks => 7 * 86_400,
             Unit::Days => 86_400,
             Unit::Hours => 3_600,
             Unit::Minutes => 60,
             Unit::Seconds => 1,
-            Unit::Years | Unit::Months => return None,
+            Unit::Years | Unit::Months => {
+                let per_unit = if self.unit == Unit::Years { 12 } else { 1 };
+                return Step::Months(
+                    self.interval
+                        .checked_mul(per_unit)
+                        .filter(|m| u32::try_from(*m).is_ok()),
+                );
+            }
         };
-        Some(Duration::seconds(secs * self.interval))
-    }
-
-    fn months(&self) -> i64 {
-        self.interval * if self.unit == Unit::Years { 12 } else { 1 }
+        Step::Fixed(
+            secs.checked_mul(self.interval)
+                .and_then(Duration::try_seconds)
+                .filter(|d| d.num_milliseconds() > 0),
+        )
     }
 
     /// `start + k * interval`.
     fn at(&self, k: u64) -> Option<NaiveDateTime> {
+        let k = i64::try_from(k).ok()?;
         match self.step() {
-            Some(step) => {
-                let ms = step
-                    .num_milliseconds()
-                    .checked_mul(i64::try_from(k).ok()?)?;
+            Step::Fixed(step) => {
+                let ms = step?.num_milliseconds().checked_mul(k)?;
                 self.start
                     .checked_add_signed(Duration::try_milliseconds(ms)?)
             }
-            None => {
-                let months = u32::try_from(k as i64 * self.months()).ok()?;
+            Step::Months(months) => {
+                let months = u32::try_from(k.checked_mul(months?)?).ok()?;
                 self.start.checked_add_months(Months::new(months))
             }
         }
@@ -166,15 +196,16 @@ impl DateRange {
             return 0;
         }
         let last = match self.step() {
-            Some(step) => {
+            Step::Fixed(None) | Step::Months(None) => 0,
+            Step::Fixed(Some(step)) => {
                 ((self.end - self.start).num_milliseconds() / step.num_milliseconds()) as u64
             }
-            None => {
+            Step::Months(Some(step)) => {
                 use chrono::Datelike;
                 let months = (self.end.year() as i64 - self.start.year() as i64) * 12
                     + self.end.month() as i64
                     - self.start.month() as i64;
-                let mut k = (months / self.months()).max(0) as u64;
+                let mut k = (months / step).max(0) as u64;
                 while k > 0 && self.at(k).is_none_or(|t| t > self.end) {
                     k -= 1;
                 }
@@ -189,19 +220,28 @@ impl DateRange {
             return None;
         }
         let k = match self.step() {
-            Some(step) => {
+            Step::Fixed(step) => {
+                let step = step?.num_milliseconds();
                 let diff = (*t - self.start).num_milliseconds();
-                (diff % step.num_milliseconds() == 0).then_some(diff / step.num_milliseconds())?
+                (diff % step == 0).then_some(diff / step)?
             }
-            None => {
+            Step::Months(step) => {
                 use chrono::Datelike;
+                let step = step?;
                 let months = (t.year() as i64 - self.start.year() as i64) * 12 + t.month() as i64
                     - self.start.month() as i64;
-                (months % self.months() == 0).then_some(months / self.months())?
+                (months % step == 0).then_some(months / step)?
             }
         } as u64;
         (self.at(k) == Some(*t)).then_some(k)
     }
+}
+
+/// One step of a date range: a fixed span, or a number of months (which
+/// vary in length); `None` when the interval overflows either.
+enum Step {
+    Fixed(Option<Duration>),
+    Months(Option<i64>),
 }
 
 impl Unit {
@@ -275,13 +315,14 @@ pub(super) fn date_bound(
             }
         };
         match unit {
-            Unit::Years => months(n * 12)?,
+            Unit::Years => months(n.checked_mul(12)?)?,
             Unit::Months => months(n)?,
-            Unit::Weeks => now + Duration::try_weeks(n)?,
-            Unit::Days => now + Duration::try_days(n)?,
-            Unit::Hours => now + Duration::try_hours(n)?,
-            Unit::Minutes => now + Duration::try_minutes(n)?,
-            Unit::Seconds => now + Duration::try_seconds(n)?,
+            // Checked: `NOW+100000000 DAYS` is past chrono's last date.
+            Unit::Weeks => now.checked_add_signed(Duration::try_weeks(n)?)?,
+            Unit::Days => now.checked_add_signed(Duration::try_days(n)?)?,
+            Unit::Hours => now.checked_add_signed(Duration::try_hours(n)?)?,
+            Unit::Minutes => now.checked_add_signed(Duration::try_minutes(n)?)?,
+            Unit::Seconds => now.checked_add_signed(Duration::try_seconds(n)?)?,
         }
     };
     Some(pattern.truncate(&t))
