@@ -61,6 +61,12 @@ pub fn ddl(sql: &str) -> Option<Result<()>> {
 /// each end of the column's range.
 pub const SAMPLED_VALUES: u64 = 64;
 
+/// Rows of values, one `Vec` per row (or per column, where said).
+pub type Rows = Vec<Vec<String>>;
+
+/// Rows of values where `None` is NULL.
+pub type NullableRows = Vec<Vec<Option<String>>>;
+
 /// Builds a projected JSON table with partition keys `keys` (name, Hive
 /// type) and table properties `properties` (`projection.*`), reads its
 /// projection, generates each column's first and last [`SAMPLED_VALUES`]
@@ -71,7 +77,7 @@ pub fn projection(
     keys: &[(String, String)],
     properties: &[(String, String)],
     equalities: &[(usize, String)],
-) -> Result<(Vec<Vec<String>>, Vec<Vec<String>>)> {
+) -> Result<(Rows, Rows)> {
     let columns: Vec<_> = keys
         .iter()
         .map(|(name, hive_type)| json!({"Name": name, "Type": hive_type}))
@@ -195,9 +201,7 @@ pub enum CsvColumn {
 /// Writes named columns (cut to the shortest) as Athena's result CSV, with
 /// the production writer; returns the bytes and every value as Athena
 /// prints it (`None` is NULL), header first, for a reader to compare.
-pub fn athena_csv(
-    columns: Vec<(String, CsvColumn)>,
-) -> Result<(Vec<u8>, Vec<Vec<Option<String>>>)> {
+pub fn athena_csv(columns: Vec<(String, CsvColumn)>) -> Result<(Vec<u8>, NullableRows)> {
     let rows = columns
         .iter()
         .map(|(_, c)| match c {

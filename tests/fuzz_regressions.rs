@@ -95,7 +95,7 @@ fn json_lines_regressions() {
 fn projection(
     kind: &[(&str, &str)],
     equalities: &[(usize, &str)],
-) -> lathe::Result<(Vec<Vec<String>>, Vec<Vec<String>>)> {
+) -> lathe::Result<(fuzzing::Rows, fuzzing::Rows)> {
     let keys = [("a".to_string(), "bigint".to_string())];
     let mut properties = vec![("projection.enabled".to_string(), "true".to_string())];
     properties.extend(
