@@ -232,11 +232,10 @@ impl GlueCatalog {
         let errors = result?;
         // A partition registered by someone else since the check above is
         // what IF NOT EXISTS allows.
-        let refused: Vec<&PartitionError> = errors
+        if let Some(first) = errors
             .iter()
-            .filter(|e| !(if_not_exists && entry_code(e) == "AlreadyExistsException"))
-            .collect();
-        if let Some(first) = refused.first() {
+            .find(|e| !(if_not_exists && entry_code(e) == "AlreadyExistsException"))
+        {
             return Err(entry_error(table, first));
         }
         Ok(inputs.len().saturating_sub(errors.len()))
@@ -288,11 +287,10 @@ impl GlueCatalog {
         self.forget_partitions(&table.database, &table.name);
         let errors = result?;
         // A partition dropped by someone else since the check above is gone, as asked.
-        let refused: Vec<&PartitionError> = errors
+        if let Some(first) = errors
             .iter()
-            .filter(|e| entry_code(e) != "EntityNotFoundException")
-            .collect();
-        if let Some(first) = refused.first() {
+            .find(|e| entry_code(e) != "EntityNotFoundException")
+        {
             return Err(entry_error(table, first));
         }
         Ok(lists.len().saturating_sub(errors.len()))
