@@ -11,8 +11,14 @@
 //!
 //! Athena's write statements (UNLOAD) are parsed in [`write`] and run by
 //! the engine.
+//!
+//! Queries are parsed in Athena's dialect ([`dialect`]: lambdas, Trino's
+//! type names in casts) and their syntax trees rewritten before planning
+//! ([`syntax`]).
 
 pub(crate) mod ddl;
+pub(crate) mod dialect;
+pub(crate) mod syntax;
 pub(crate) mod write;
 
 /// The rewritten statement, or `None` when `sql` is not one of these.

@@ -34,7 +34,9 @@ mod ctas;
 mod ddl;
 mod providers;
 mod show;
+mod show_functions;
 mod unload;
+mod unnest;
 
 use providers::GlueCatalogProvider;
 
@@ -173,11 +175,30 @@ impl Engine {
         let rewritten = crate::athena::rewrite(sql);
         let sql = rewritten.as_deref().unwrap_or(sql);
         let state = self.ctx.state();
-        let dialect = state.config().options().sql_parser.dialect;
-        let statement = state.sql_to_statement(sql, &dialect)?;
+        let recursion_limit = state.config().options().sql_parser.recursion_limit.get();
+        // Athena's dialect, and the syntax rewrites DataFusion needs (athena::syntax).
+        let statement = crate::athena::syntax::parse(sql, recursion_limit)?;
+        let show_functions = match &statement {
+            Statement::Statement(s) => match s.as_ref() {
+                datafusion::sql::sqlparser::ast::Statement::ShowFunctions { filter } => {
+                    Some(filter.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        };
         self.check_tables(&state, &statement).await?;
         let plan = state.statement_to_plan(statement).await?;
-        Ok(self.ctx.execute_logical_plan(plan).await?)
+        // Lateral UNNEST joins, which DataFusion cannot run, become unnests of
+        // their left side (engine::unnest).
+        let plan = unnest::decorrelate(plan)?;
+        let frame = self.ctx.execute_logical_plan(plan).await?;
+        match show_functions {
+            Some(filter) => {
+                show_functions::with_lambda_functions(&self.ctx, frame, filter.as_ref())
+            }
+            None => Ok(frame),
+        }
     }
 
     /// Fails with a suggestion when a table of the statement does not exist.
@@ -297,6 +318,9 @@ pub async fn build_session(
         .with_runtime_env(runtime.build_arc()?)
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(cooperative::CooperativeJoins))
+        .with_relation_planners(vec![Arc::new(unnest::UnnestPlanner)
+            as Arc<dyn datafusion::logical_expr::planner::RelationPlanner>])
+        .with_type_planner(Arc::new(crate::athena::dialect::AthenaTypePlanner))
         .build();
     let ctx = SessionContext::new_with_state(state);
     let local = Arc::new(object_store::local::LocalFileSystem::new());

@@ -9,9 +9,14 @@
 //! - `datetime`: parsing, formatting, fields and arithmetic of dates and times
 //! - `json`: JSONPath extraction and JSON text functions
 //! - `strings`: regular expressions, `split`, URLs
-//! - `conditional`: `if`, `try` (for casts, division, parsing)
+//! - `conditional`: `if`, `try`
+//! - `cast`: casts to `ROW` types, which Trino pairs by position
+//! - `lambda`: `transform`, `filter`, `reduce`, `zip_with`, `all_match`, ...
+//!   (higher-order functions; the parser reads lambdas in `athena::dialect`)
 //! - `aggregate`: `max_by`, `min_by`, `count_if`, `arbitrary`, ...
 //! - `arrays`: `element_at`, `contains`, `slice`, `sequence`, ...
+//! - time zones (`at_timezone`, `with_timezone`, `current_timezone`) are in
+//!   `datetime`
 //!
 //! Most scalar functions share [`Udf`]: a name, a signature, a return type and
 //! a vectorised body over Arrow arrays. Functions that DataFusion already has
@@ -19,16 +24,9 @@
 //! simplifier) rather than rewritten.
 //!
 //! Not here, and why:
-//! - A general `try(expression)`: a function receives its arguments already
-//!   evaluated, so it cannot turn any error into NULL; that needs a physical
-//!   expression that catches its child's errors, planned by the engine.
-//!   `try` here covers the usual cases (see `conditional`).
-//! - Lambdas (`transform`, `filter`, `reduce`): DataFusion 55 has them
-//!   (`array_transform(a, x -> ...)`), but the generic SQL dialect reads `->`
-//!   as an operator. The dialects that read lambdas break Athena elsewhere
-//!   (DuckDB's reads `f(x = 0)` as a named argument, Databricks' reads
-//!   `"col"` as a string), so they need an Athena dialect in the engine's
-//!   parser.
+//! - `CAST(json AS ARRAY(..))`, `MAP(..)` and `ROW(..)`: the type names
+//!   parse (`athena::dialect`), but a JSON value is text here, and Arrow's
+//!   cast does not parse text into nested values.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -43,9 +41,11 @@ use datafusion::prelude::SessionContext;
 
 mod aggregate;
 mod arrays;
+pub(crate) mod cast;
 mod conditional;
 mod datetime;
 mod json;
+mod lambda;
 mod strings;
 
 /// Registers every Athena function on `ctx`, replacing same-named built-ins.
@@ -54,10 +54,12 @@ pub(crate) fn register(ctx: &SessionContext) {
         .into_iter()
         .chain(json::functions())
         .chain(strings::functions())
+        .chain(cast::functions())
         .chain(conditional::functions(
             datetime::lenient()
                 .into_iter()
                 .chain(json::lenient())
+                .chain(cast::lenient())
                 .collect(),
         ))
         .chain(arrays::functions(ctx))
@@ -66,6 +68,9 @@ pub(crate) fn register(ctx: &SessionContext) {
     }
     for udaf in aggregate::functions(ctx) {
         ctx.register_udaf(udaf);
+    }
+    for hof in lambda::functions(ctx) {
+        ctx.register_higher_order_function(Arc::new(hof));
     }
     if std::env::var_os(TEST_PANIC_VAR).is_some() {
         ctx.register_udf(test_panic());

@@ -569,6 +569,7 @@ fn load_names(engine: Arc<Engine>, names: Arc<RwLock<Names>>) {
             .keys()
             .chain(state.aggregate_functions().keys())
             .chain(state.window_functions().keys())
+            .chain(state.higher_order_functions().keys())
             .cloned()
             .collect();
         functions.sort();

@@ -2,12 +2,16 @@
 //! `try(expression)`.
 //!
 //! A function receives its arguments already evaluated, so `try` cannot
-//! catch their errors; instead it plans its argument without the errors
-//! Athena users wrap in `try`: casts become `TRY_CAST`, integer and decimal
-//! division and modulo by zero give NULL, and the parsing functions (`date_parse`,
-//! `parse_datetime`, `from_iso8601_*`, `json_parse`) become twins that give
-//! NULL for text that does not parse. Other errors still fail the query, and
-//! so does a cast of a literal, which DataFusion folds while planning.
+//! catch their errors itself. It is planned (through the simplifier) as a
+//! higher-order function over its argument as a lambda without parameters
+//! (`lambda::catch`), which evaluates the argument over the batch and, only
+//! if that fails, again row by row, giving NULL for the rows that fail: any
+//! error of the data turns into NULL, as in Trino. So that the usual cases
+//! never pay for the row-by-row pass, the argument is planned first without
+//! the errors Athena users wrap in `try`: casts become `TRY_CAST`, integer
+//! and decimal division and modulo by zero give NULL, and the parsing
+//! functions (`date_parse`, `parse_datetime`, `from_iso8601_*`,
+//! `json_parse`) become twins that give NULL for text that does not parse.
 
 use std::sync::Arc;
 
@@ -17,7 +21,9 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::expr::Case;
-use datafusion::logical_expr::expr::{BinaryExpr, Cast, ScalarFunction, TryCast};
+use datafusion::logical_expr::expr::{
+    BinaryExpr, Cast, HigherOrderFunction, Lambda, ScalarFunction, TryCast,
+};
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::type_coercion::binary::type_union_resolution;
 use datafusion::logical_expr::{
@@ -41,8 +47,7 @@ pub(crate) fn functions(lenient: Vec<ScalarUDF>) -> Vec<ScalarUDF> {
     ]
 }
 
-/// `try(expression)`: `expression`, with the errors listed in the module
-/// docs turned into NULL.
+/// `try(expression)`: `expression`, with rows whose evaluation fails NULL.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Try {
     signature: Signature,
@@ -108,7 +113,13 @@ impl ScalarUDFImpl for Try {
             }
             other => Ok(Transformed::no(other)),
         })?;
-        Ok(ExprSimplifyResult::Simplified(lenient.data))
+        // Anything else that fails is caught, row by row.
+        Ok(ExprSimplifyResult::Simplified(Expr::HigherOrderFunction(
+            HigherOrderFunction::new(
+                super::lambda::catch(),
+                vec![Expr::Lambda(Lambda::new(vec![], lenient.data))],
+            ),
+        )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -25,6 +25,7 @@ use super::{Udf, arrays, constant_str, finish, returns};
 mod arithmetic;
 mod iso8601;
 mod patterns;
+mod zones;
 
 use iso8601::{parse_iso8601_date, parse_iso8601_timestamp};
 
@@ -87,6 +88,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
         ),
     ];
     out.extend(arithmetic::functions());
+    out.extend(zones::functions());
     out
 }
 
