@@ -108,7 +108,7 @@ fn json_extract(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
     extract("json_extract", args, rows, |value, out| {
         match value.as_bytes()[0] {
             b'{' | b'[' => match serde_json::from_str::<serde_json::Value>(value) {
-                Ok(v) => out.append_value(v.to_string()),
+                Ok(v) => append_json(out, &v),
                 Err(_) => return false,
             },
             _ => out.append_value(value),
@@ -126,13 +126,21 @@ fn json_parse(args: &[ColumnarValue], rows: usize, lenient: bool) -> Result<Colu
         match doc {
             None => out.append_null(),
             Some(d) => match serde_json::from_str::<serde_json::Value>(d) {
-                Ok(v) => out.append_value(v.to_string()),
+                Ok(v) => append_json(&mut out, &v),
                 Err(_) if lenient => out.append_null(),
                 Err(e) => return exec_err!("json_parse: cannot convert {d:?} to JSON: {e}"),
             },
         }
     }
     finish(args, Arc::new(out.finish()))
+}
+
+/// Appends `value` as compact JSON text, written straight into the builder.
+fn append_json(out: &mut StringBuilder, value: &serde_json::Value) {
+    use std::fmt::Write;
+    // Writing to a string builder cannot fail.
+    let _ = write!(out, "{value}");
+    out.append_value("");
 }
 
 /// `json_format(json)`: the JSON text of a `json` value.
