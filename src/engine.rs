@@ -91,6 +91,24 @@ impl Engine {
         &self.ctx
     }
 
+    /// The names of every function a statement can call (scalar, aggregate,
+    /// window and lambda), sorted, for completion.
+    pub fn function_names(&self) -> Vec<String> {
+        let state = self.ctx.state();
+        let mut names: Vec<String> = state
+            .scalar_functions()
+            .keys()
+            .chain(state.aggregate_functions().keys())
+            .chain(state.window_functions().keys())
+            .chain(state.higher_order_functions().keys())
+            .filter(|name| !crate::functions::cast::INTERNAL.contains(&name.as_str()))
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The catalog backend.
     pub fn catalog(&self) -> &Arc<dyn Catalog> {
         &self.catalog
@@ -195,7 +213,7 @@ impl Engine {
         let frame = self.ctx.execute_logical_plan(plan).await?;
         match show_functions {
             Some(filter) => {
-                show_functions::with_lambda_functions(&self.ctx, frame, filter.as_ref())
+                show_functions::with_every_function(&self.ctx, frame, filter.as_ref()).await
             }
             None => Ok(frame),
         }

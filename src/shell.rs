@@ -563,17 +563,7 @@ fn load_names(engine: Arc<Engine>, names: Arc<RwLock<Names>>) {
                 tables.push(format!("{db}.{t}"));
             }
         }
-        let state = engine.context().state();
-        let mut functions: Vec<String> = state
-            .scalar_functions()
-            .keys()
-            .chain(state.aggregate_functions().keys())
-            .chain(state.window_functions().keys())
-            .chain(state.higher_order_functions().keys())
-            .cloned()
-            .collect();
-        functions.sort();
-        functions.dedup();
+        let functions = engine.function_names();
         if let Ok(mut n) = names.write() {
             n.databases = databases;
             n.tables = tables;

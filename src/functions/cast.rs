@@ -28,6 +28,10 @@ pub(crate) const CAST_ROW: &str = "cast_row";
 /// The name `TRY_CAST(.. AS <type with ROW>)` is planned as.
 pub(crate) const TRY_CAST_ROW: &str = "try_cast_row";
 
+/// The planned forms of the syntax, which SHOW FUNCTIONS and completion
+/// leave out: nobody writes them.
+pub(crate) const INTERNAL: [&str; 2] = [CAST_ROW, TRY_CAST_ROW];
+
 /// `cast_row` and `try_cast_row`.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     vec![lenient().remove(0), CastRow::udf(CAST_ROW, false)]
