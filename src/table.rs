@@ -101,18 +101,18 @@ impl GlueTableProvider {
             let projected = projection.partitions(filters, |values| {
                 self.def.default_partition_location(values)
             })?;
-            let candidates = partitions::projected(projected, &self.def, &self.map)?;
-            return partitions::prune(state, &self.def, candidates, filters);
+            let candidates = partitions::projected(projected, &self.def);
+            return partitions::prune(state, &self.def, candidates, filters, &self.map);
         }
         let candidates = match self.catalog.partitions_matching(&self.def, filters).await? {
-            Some(registered) => partitions::registered(&registered, &self.map)?,
+            Some(registered) => partitions::registered(&registered),
             None => {
                 self.check_root_exists(&root)?;
                 let store = state.runtime_env().object_store(&root.store)?;
                 partitions::discover(store.as_ref(), &self.def, &root).await?
             }
         };
-        partitions::prune(state, &self.def, candidates, filters)
+        partitions::prune(state, &self.def, candidates, filters, &self.map)
     }
 }
 
@@ -154,9 +154,8 @@ pub(crate) async fn discover_partitions(
         .into_iter()
         .map(|c| {
             let relative = c
-                .location
-                .prefix
-                .as_ref()
+                .listed_prefix()
+                .unwrap_or_default()
                 .strip_prefix(root_prefix.as_str())
                 .unwrap_or_default()
                 .trim_start_matches('/')

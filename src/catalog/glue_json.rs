@@ -114,8 +114,18 @@ pub(crate) fn parse_table_file(path: &Path, text: &str) -> Result<GlueTable> {
 
 /// Parses a partitions file's text.
 pub(crate) fn parse_partitions_file(path: &Path, text: &str) -> Result<Vec<GluePartition>> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(path, &e))?;
-    let file: PartitionsFile = deserialize_at(path, value, "")?;
+    // Straight from the text, not through a `serde_json::Value`: a table
+    // with 10,000 registered partitions has a 7 MB file, and building the
+    // value tree first doubled the time to load it.
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let file: PartitionsFile = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        if e.inner().is_data() {
+            definition_error(path, e, "")
+        } else {
+            invalid(path, e.inner())
+        }
+    })?;
+    reader.end().map_err(|e| invalid(path, &e))?;
     file.partitions
         .ok_or_else(|| Error::InvalidTableDefinition {
             path: path.to_path_buf(),
@@ -129,14 +139,21 @@ fn deserialize_at<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
     prefix: &str,
 ) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = format!("{prefix}{}", e.path());
-        Error::InvalidTableDefinition {
-            path: path.to_path_buf(),
-            field: field.trim_end_matches('.').to_string(),
-            reason: format!("is invalid: {}", e.into_inner()),
-        }
-    })
+    serde_path_to_error::deserialize(value).map_err(|e| definition_error(path, e, prefix))
+}
+
+/// A field of the definition that does not have the shape Glue gives it.
+fn definition_error(
+    path: &Path,
+    e: serde_path_to_error::Error<serde_json::Error>,
+    prefix: &str,
+) -> Error {
+    let field = format!("{prefix}{}", e.path());
+    Error::InvalidTableDefinition {
+        path: path.to_path_buf(),
+        field: field.trim_end_matches('.').to_string(),
+        reason: format!("is invalid: {}", e.into_inner()),
+    }
 }
 
 fn invalid(path: &Path, e: &serde_json::Error) -> Error {

@@ -21,7 +21,7 @@ use object_store::path::Path as ObjectPath;
 
 use crate::catalog::{PartitionDef, StorageFormat, TableDef, unescape_partition_value};
 use crate::error::Error;
-use crate::storage::{LocationMap, ResolvedLocation, resolve, resolve_all};
+use crate::storage::{LocationMap, ResolvedLocation, resolve_all};
 use crate::table::projection::ProjectedPartition;
 
 /// Hive's name for a NULL partition value.
@@ -31,8 +31,30 @@ const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
     pub(crate) values: Vec<String>,
-    pub(crate) location: ResolvedLocation,
+    location: Where,
     format: StorageFormat,
+}
+
+impl Candidate {
+    /// The folder a partition found by listing is in; `None` for the others.
+    pub(crate) fn listed_prefix(&self) -> Option<&str> {
+        match &self.location {
+            Where::Resolved(location) => Some(location.prefix.as_ref()),
+            Where::Given(_) => None,
+        }
+    }
+}
+
+/// A candidate's location. Locations from the catalog or a projection are
+/// resolved (mapped, turned into a store and a path) only for the partitions
+/// that survive pruning: resolving all 10,000 registered partitions of a table
+/// took most of the planning time of a query that needs one.
+#[derive(Debug, Clone)]
+enum Where {
+    /// Found by listing storage, so already resolved.
+    Resolved(ResolvedLocation),
+    /// As the catalog or the projection gives it.
+    Given(String),
 }
 
 /// A partition chosen for a scan.
@@ -47,36 +69,27 @@ pub(crate) struct ScanPartition {
 }
 
 /// Candidates from the catalog's registered partitions.
-pub(crate) fn registered(partitions: &[PartitionDef], map: &LocationMap) -> Result<Vec<Candidate>> {
+pub(crate) fn registered(partitions: &[PartitionDef]) -> Vec<Candidate> {
     partitions
         .iter()
-        .map(|p| {
-            Ok(Candidate {
-                values: p.values.clone(),
-                location: resolve(&p.location, map)?,
-                format: p.format,
-            })
+        .map(|p| Candidate {
+            values: p.values.clone(),
+            location: Where::Given(p.location.clone()),
+            format: p.format,
         })
         .collect()
 }
 
 /// Candidates from a partition projection.
-pub(crate) fn projected(
-    partitions: Vec<ProjectedPartition>,
-    table: &TableDef,
-    map: &LocationMap,
-) -> Result<Vec<Candidate>> {
-    let locations: Vec<String> = partitions.iter().map(|p| p.location.clone()).collect();
-    let resolved = resolve_all(&locations, map)?;
-    Ok(partitions
+pub(crate) fn projected(partitions: Vec<ProjectedPartition>, table: &TableDef) -> Vec<Candidate> {
+    partitions
         .into_iter()
-        .zip(resolved)
-        .map(|(p, location)| Candidate {
+        .map(|p| Candidate {
             values: p.values,
-            location,
+            location: Where::Given(p.location),
             format: table.format,
         })
-        .collect())
+        .collect()
 }
 
 /// Candidates from `key=value/` folders under the table's location, one
@@ -122,7 +135,7 @@ pub(crate) async fn discover(
             location.prefix = prefix;
             Candidate {
                 values,
-                location,
+                location: Where::Resolved(location),
                 format: table.format,
             }
         })
@@ -146,6 +159,7 @@ pub(crate) fn prune(
     table: &TableDef,
     candidates: Vec<Candidate>,
     filters: &[Expr],
+    map: &LocationMap,
 ) -> Result<Vec<ScanPartition>> {
     let fields: Vec<Field> = table
         .partition_keys
@@ -175,6 +189,16 @@ pub(crate) fn prune(
         }
     }
 
+    // The kept partitions' given locations, resolved together.
+    let given: Vec<String> = candidates
+        .iter()
+        .zip(&keep)
+        .filter_map(|(c, &k)| match &c.location {
+            Where::Given(location) if k => Some(location.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut resolved = resolve_all(&given, map)?.into_iter();
     let mut kept = Vec::new();
     for (i, candidate) in candidates.into_iter().enumerate() {
         if keep[i] {
@@ -183,8 +207,16 @@ pub(crate) fn prune(
                 .iter()
                 .map(|c| ScalarValue::try_from_array(c, i))
                 .collect::<Result<Vec<_>>>()?;
+            let location = match candidate.location {
+                Where::Resolved(location) => location,
+                Where::Given(_) => resolved.next().ok_or_else(|| {
+                    datafusion::error::DataFusionError::Internal(
+                        "a kept partition's location was not resolved".to_string(),
+                    )
+                })?,
+            };
             kept.push(ScanPartition {
-                location: candidate.location,
+                location,
                 values,
                 format: candidate.format,
             });
