@@ -15,6 +15,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
 
 use super::{Udf, constant_str, finish, returns};
 
+mod canonical;
 mod path;
 
 /// The JSON functions.
@@ -58,7 +59,7 @@ fn extract(
     function: &str,
     args: &[ColumnarValue],
     rows: usize,
-    f: impl Fn(&str, &mut StringBuilder) -> bool,
+    mut f: impl FnMut(&str, &mut StringBuilder) -> bool,
 ) -> Result<ColumnarValue> {
     let Some(path) = constant_str(function, "path", &args[1])? else {
         return finish(args, Arc::new(StringArray::new_null(rows)));
@@ -105,12 +106,19 @@ fn json_extract_scalar(args: &[ColumnarValue], rows: usize) -> Result<ColumnarVa
 
 /// `json_extract(json, path)`: the JSON value at `path`, as compact JSON text.
 fn json_extract(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let mut buffer = Vec::new();
     extract("json_extract", args, rows, |value, out| {
         match value.as_bytes()[0] {
-            b'{' | b'[' => match serde_json::from_str::<serde_json::Value>(value) {
-                Ok(v) => append_json(out, &v),
-                Err(_) => return false,
-            },
+            b'{' | b'[' => {
+                buffer.clear();
+                if canonical::write(value, &mut buffer).is_err() {
+                    return false;
+                }
+                match std::str::from_utf8(&buffer) {
+                    Ok(text) => out.append_value(text),
+                    Err(_) => return false,
+                }
+            }
             _ => out.append_value(value),
         }
         true
@@ -122,25 +130,23 @@ fn json_extract(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
 fn json_parse(args: &[ColumnarValue], rows: usize, lenient: bool) -> Result<ColumnarValue> {
     let docs = strings(&args[0].to_array(rows)?)?;
     let mut out = StringBuilder::with_capacity(docs.len(), docs.len() * 8);
+    let mut buffer = Vec::new();
     for doc in docs.iter() {
-        match doc {
-            None => out.append_null(),
-            Some(d) => match serde_json::from_str::<serde_json::Value>(d) {
-                Ok(v) => append_json(&mut out, &v),
-                Err(_) if lenient => out.append_null(),
-                Err(e) => return exec_err!("json_parse: cannot convert {d:?} to JSON: {e}"),
-            },
+        let Some(d) = doc else {
+            out.append_null();
+            continue;
+        };
+        buffer.clear();
+        let written = canonical::write(d, &mut buffer)
+            .map_err(|e| e.to_string())
+            .and_then(|()| std::str::from_utf8(&buffer).map_err(|e| e.to_string()));
+        match written {
+            Ok(text) => out.append_value(text),
+            Err(_) if lenient => out.append_null(),
+            Err(e) => return exec_err!("json_parse: cannot convert {d:?} to JSON: {e}"),
         }
     }
     finish(args, Arc::new(out.finish()))
-}
-
-/// Appends `value` as compact JSON text, written straight into the builder.
-fn append_json(out: &mut StringBuilder, value: &serde_json::Value) {
-    use std::fmt::Write;
-    // Writing to a string builder cannot fail.
-    let _ = write!(out, "{value}");
-    out.append_value("");
 }
 
 /// `json_format(json)`: the JSON text of a `json` value.
