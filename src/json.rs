@@ -36,6 +36,8 @@ pub(crate) mod decoder;
 mod keys;
 mod node;
 
+pub(crate) use node::KeySeed;
+
 /// How a table's JSON is decoded: the SerDe and its properties (ATHENA.md §4).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonOptions {

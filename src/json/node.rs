@@ -183,7 +183,7 @@ impl<'de> Deserialize<'de> for Node<'de> {
 
 /// Object keys borrow from the input when they have no escapes
 /// (`Cow<str>`'s own `Deserialize` always copies).
-struct KeySeed;
+pub(crate) struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Cow<'de, str>;

@@ -11,6 +11,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use crate::json::KeySeed;
+
 /// Nesting deeper than this is an error, as in `serde_json::from_str`.
 const MAX_DEPTH: usize = 128;
 
@@ -104,7 +106,7 @@ impl<'de> Visitor<'de> for Canonical<'_> {
         // Each value's canonical text, written where the object starts.
         let start = self.out.len();
         let mut entries: Vec<(Cow<'de, str>, std::ops::Range<usize>)> = Vec::new();
-        while let Some(key) = map.next_key_seed(Key)? {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
             let from = self.out.len() - start;
             map.next_value_seed(Canonical {
                 out: &mut *self.out,
@@ -129,36 +131,6 @@ impl<'de> Visitor<'de> for Canonical<'_> {
         }
         self.out.push(b'}');
         Ok(())
-    }
-}
-
-/// An object key, borrowed from the input unless it has escapes.
-struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
     }
 }
 
