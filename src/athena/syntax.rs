@@ -9,6 +9,9 @@
 //!   `cast_row(x, CAST(NULL AS T))` (`try_cast_row` for `TRY_CAST`): Trino
 //!   pairs a row's fields by position, DataFusion by name
 //!   (`functions::cast`).
+//! - Inside `try(..)`, casts become `TRY_CAST`, so that a cast of a
+//!   constant that fails gives NULL rather than failing the query when
+//!   DataFusion folds it.
 //! - In a lambda's body, `p.field` where `p` is one of its parameters becomes
 //!   a field access on `p`: DataFusion resolves compound names against
 //!   tables only, and would look for a column `field` of a table `p`.
@@ -91,6 +94,7 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
             *expr = call(name, vec![value.as_ref().clone(), type_carrier]);
         }
         Expr::Lambda(lambda) => field_access_on_parameters(lambda),
+        Expr::Function(f) if is_named(&f.name, "try") => casts_give_null(&mut f.args),
         Expr::CompoundFieldAccess { root, access_chain }
             if !matches!(
                 root.as_ref(),
@@ -107,6 +111,35 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
         _ => {}
     }
     ControlFlow::Continue(())
+}
+
+/// Whether `name` is the one-part function name `function`.
+fn is_named(name: &ObjectName, function: &str) -> bool {
+    match name.0.as_slice() {
+        [part] => part
+            .as_ident()
+            .is_some_and(|id| id.value.eq_ignore_ascii_case(function)),
+        _ => false,
+    }
+}
+
+/// Makes every cast in `args` a `TRY_CAST`. `try` does the same to the
+/// planned expression (`functions::conditional`), but DataFusion's
+/// simplifier folds a cast of a literal first and fails the whole query
+/// when it does not convert: `try(CAST('x' AS integer))` must be NULL.
+fn casts_give_null(args: &mut FunctionArguments) {
+    let _ = visit_expressions_mut(args, |e| {
+        match e {
+            Expr::Cast { kind, .. } if matches!(kind, CastKind::Cast | CastKind::DoubleColon) => {
+                *kind = CastKind::TryCast;
+            }
+            Expr::Function(f) if is_named(&f.name, CAST_ROW) => {
+                f.name = ObjectName::from(vec![Ident::new(TRY_CAST_ROW)]);
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Whether a cast to `t` must pair row fields by position.
