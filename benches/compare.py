@@ -24,6 +24,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+# The by-hand scripts next to this one, whose measurements the report includes.
+import planning
+import shell_ready
+
 TPCH_TABLES = ["customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier"]
 
 # The clickstream keys as the generator writes them (consistent mixed case);
@@ -267,6 +271,14 @@ def main():
         lines, totals, geo = table("startup", tools, times, rows, failures)
         report += ["## Start-up: `SELECT 1`", ""] + lines + [""]
         summary.append(f"start-up: " + ", ".join(f"lathe/{n} {g:.2f}" for n, g in geo.items()))
+        log("start-up: the shell's prompt, and planning")
+        ready = [shell_ready.ready_seconds(args.lathe, click) for _ in range(max(args.reps, 5))]
+        report += ["## The shell's prompt (lathe)", "",
+                   f"From starting `lathe` in the clickstream folder (its catalog and lathe.toml) to the "
+                   f"prompt, in a pseudo-terminal (`benches/shell_ready.py`): median "
+                   f"{statistics.median(ready) * 1000:.1f} ms over {len(ready)} starts.", ""]
+        report += ["## Planning on many partitions (lathe)", "",
+                   "`benches/planning.py`:", ""] + planning.report(args.lathe, max(args.reps, 5)) + [""]
 
     if "clickstream" in suites:
         files = sorted(raw.rglob("*.gz"))

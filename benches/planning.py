@@ -73,12 +73,8 @@ def timings(binary, catalog, explain, reps):
     return statistics.median(first), statistics.median(later)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lathe")
-    parser.add_argument("--reps", type=int, default=11)
-    args = parser.parse_args()
-    binary = find_lathe(args.lathe)
+def report(binary, reps):
+    """The planning table, as Markdown lines."""
     work = Path(tempfile.mkdtemp(prefix="lathe-planning-"))
     try:
         catalog = work / "catalog"
@@ -118,21 +114,32 @@ def main():
             ("one of 10,000 registered partitions", "b.registered", "day = 'd05000'",
              day_bytes["d05000"]),
         ]
-        print(f"EXPLAIN timed by --stats, three in a process, {args.reps} processes, medians; "
-              "the first in a process also loads the table's definition")
-        print()
-        print("| query | first plan ms | later plans ms | rows | bytes read | partition's bytes |")
-        print("|---|---|---|---|---|---|")
+        lines = [
+            f"`EXPLAIN` timed by `--stats`, three in a process, {reps} processes, medians; "
+            "the first in a process also loads the table's definition.",
+            "",
+            "| query | first plan ms | later plans ms | rows | bytes read | partition's bytes |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, table, where, expected in cases:
             sql = f"SELECT count(*), max(v) FROM {table} WHERE {where}"
-            first, later = timings(binary, catalog, f"EXPLAIN {sql}", args.reps)
+            first, later = timings(binary, catalog, f"EXPLAIN {sql}", reps)
             run = lathe(binary, catalog, sql, stats=True)
             m = STATS.search(run.stderr)
-            rows = run.stdout.splitlines()[-1]
-            print(f"| {name} | {first * 1000:.1f} | {later * 1000:.1f} "
-                  f"| {rows} | {m.group(3)} | {expected} |")
+            rows = run.stdout.splitlines()[-1].replace('"', "")
+            lines.append(f"| {name} | {first * 1000:.1f} | {later * 1000:.1f} "
+                         f"| {rows} | {m.group(3)} | {expected} |")
+        return lines
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lathe")
+    parser.add_argument("--reps", type=int, default=11)
+    args = parser.parse_args()
+    print("\n".join(report(find_lathe(args.lathe), args.reps)))
 
 
 if __name__ == "__main__":
