@@ -15,7 +15,9 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use serde_json::json;
 
 use crate::catalog::TableDef;
-use crate::catalog::glue_json::{parse_partitions_file, parse_table_file, table_json};
+use crate::catalog::glue_json::{
+    parse_partitions_file, parse_table_file, table_json, written_classes,
+};
 use crate::error::{Error, Result};
 use crate::render::{OutputFormat, batch_text, write_stream};
 use crate::table::projection::Projection;
@@ -38,6 +40,16 @@ pub fn glue_table(data: &[u8]) -> Result<TableDef> {
 /// [`glue_table`] must read as an equal definition).
 pub fn glue_table_text(table: &TableDef) -> String {
     table_json(table, 0.0).to_string()
+}
+
+/// `table` as [`glue_table`] reads it back from [`glue_table_text`]: the
+/// same, except that a definition naming no SerDe or format classes gains
+/// its format's canonical ones.
+pub fn glue_table_as_written(table: &TableDef) -> TableDef {
+    TableDef {
+        storage: written_classes(table),
+        ..table.clone()
+    }
 }
 
 /// Parses a Glue partitions file and checks each partition against `table`;

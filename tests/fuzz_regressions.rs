@@ -62,7 +62,7 @@ fn glue_table_regressions() {
         Ok(table) => {
             let text = fuzzing::glue_table_text(&table);
             let again = fuzzing::glue_table(text.as_bytes()).expect("reads back what it wrote");
-            assert_eq!(again, table);
+            assert_eq!(again, fuzzing::glue_table_as_written(&table));
         }
         Err(e) => assert_clean(&e),
     });

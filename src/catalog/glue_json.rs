@@ -346,13 +346,20 @@ pub(crate) fn partition_json(
     })
 }
 
-fn storage_json(table: &TableDef, location: &str) -> serde_json::Value {
-    // A definition made by code (CTAS) may leave the class names to the format.
-    let classes = if table.storage == StorageClasses::default() {
+/// The class names written for `table`. A definition that names none (made
+/// by code, as CTAS does, or read from a file that leaves them out) gets its
+/// format's canonical ones, as Athena's DDL records them, so that the file
+/// says what lathe reads it as.
+pub(crate) fn written_classes(table: &TableDef) -> StorageClasses {
+    if table.storage == StorageClasses::default() {
         StorageClasses::for_format(table.format)
     } else {
         table.storage.clone()
-    };
+    }
+}
+
+fn storage_json(table: &TableDef, location: &str) -> serde_json::Value {
+    let classes = written_classes(table);
     let mut sd = json!({ "Location": location });
     if let Some(input) = classes.input_format {
         sd["InputFormat"] = json!(input);
