@@ -46,9 +46,9 @@ seed() {
     json_lines)
         local i=0
         for f in $(find sample/raw -name '*.gz' | sort | head -n 4); do
-            for flags in '\x00' '\x01' '\x20'; do
+            for flag in '\x00' '\x01' '\x20'; do
                 i=$((i + 1))
-                { printf "$flags"; zcat "$f" | head -n 3; } > "$dir/sample-$i"
+                { printf "$flag"; zcat "$f" | head -n 3; } > "$dir/sample-$i"
             done
         done
         # Lines in the target's own schema (lathe::fuzzing::JSON_COLUMNS).

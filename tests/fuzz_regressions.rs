@@ -128,6 +128,36 @@ fn an_integer_projection_over_every_i64_counts_and_finds_its_values() {
 }
 
 #[test]
+fn a_key_with_no_value_left_selects_nothing_without_listing_the_others() {
+    // Found by fuzzing: with the second key narrowed to nothing, the product
+    // of the selections was 0, under the limit, and the first key's billion
+    // values were listed before the product was taken (a 24 GB allocation).
+    let keys = [
+        ("a".to_string(), "bigint".to_string()),
+        ("b".to_string(), "string".to_string()),
+    ];
+    let properties: Vec<(String, String)> = [
+        ("projection.enabled", "true"),
+        ("projection.a.type", "integer"),
+        ("projection.a.range", "1,1000000000"),
+        ("projection.b.type", "enum"),
+        ("projection.b.values", "x,y"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let (_, partitions) = fuzzing::projection(&keys, &properties, &[(1, "z".to_string())]).unwrap();
+    assert!(partitions.is_empty());
+    let (_, partitions) = fuzzing::projection(
+        &keys,
+        &properties,
+        &[(1, "y".to_string()), (0, "7".to_string())],
+    )
+    .unwrap();
+    assert_eq!(partitions, vec![vec!["7".to_string(), "y".to_string()]]);
+}
+
+#[test]
 fn a_date_projection_step_too_large_for_chrono_is_refused() {
     // `interval` × the unit used to overflow: a panic in chrono's Duration
     // (DAYS, SECONDS), an i64 overflow (YEARS); MONTHS past u32::MAX months

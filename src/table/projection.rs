@@ -252,6 +252,11 @@ impl Projection {
             total = total.saturating_mul(selection.len() as u128);
             selections.push(selection);
         }
+        // A column with no value left selects nothing, however many values
+        // the others have: checked first, so that none of them is listed.
+        if total == 0 {
+            return Ok(Vec::new());
+        }
         if total > MAX_PARTITIONS as u128 {
             return Err(Error::ProjectionTooLarge {
                 table: self.table.clone(),
