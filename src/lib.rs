@@ -17,14 +17,20 @@
 //! - `lines`: splitting byte streams into lines, for both decoders
 //! - `text`: the CSV/TSV file source (LazySimpleSerDe, OpenCSVSerde, RegexSerDe)
 //! - `engine`: the DataFusion session, statement planning, and running
-//!   Athena statements (DDL, UNLOAD, CREATE TABLE AS, INSERT INTO)
+//!   Athena statements (DDL, UNLOAD, CREATE TABLE AS, INSERT INTO); lateral
+//!   UNNEST over columns (`unnest`) and the full `SHOW FUNCTIONS`
+//!   (`show_functions`)
 //! - `functions`: Athena's (Trino's) SQL functions
 //! - [`render`]: results as table, CSV, TSV, JSON, NDJSON
 //! - [`export`]: results written to files (also Parquet, gzip), never half-written
 //! - `script`: splitting scripts into statements
-//! - `athena`: Athena statements DataFusion does not parse: rewritten, or
-//!   parsed into plain descriptions (DDL/SHOW/DESCRIBE/PREPARE in `ddl`, run by
-//!   `engine::ddl` and `engine::show`; writes in `write`)
+//! - `athena`: Athena's SQL dialect (`dialect`: lambdas, Trino type
+//!   spellings in casts), the syntax-tree rewrites DataFusion needs before
+//!   planning (`syntax`: AT TIME ZONE, casts to ROW, fields of lambda
+//!   parameters, casts inside `try`), and statements DataFusion does not
+//!   parse: rewritten, or parsed into plain descriptions (DDL/SHOW/DESCRIBE/
+//!   PREPARE in `ddl`, run by `engine::ddl` and `engine::show`; writes in
+//!   `write`)
 //! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 //! - `fuzzing`: hidden entry points for the `cargo fuzz` targets in `fuzz/`
 #![warn(missing_docs, unreachable_pub)]
