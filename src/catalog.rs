@@ -46,7 +46,7 @@ pub enum TextSerde {
 }
 
 /// Which JSON SerDe a table declares; they differ in leniency (ATHENA.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum JsonSerde {
     /// `org.openx.data.jsonserde.JsonSerDe`: lenient, case-insensitive.
     OpenX,
@@ -157,6 +157,15 @@ pub struct PartitionDef {
     pub format: StorageFormat,
 }
 
+/// Where a catalog lives: what another process needs to open the same one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum CatalogLocation {
+    /// A local catalog folder, as an absolute path.
+    Folder(std::path::PathBuf),
+    /// AWS Glue: the account whose catalog it is (default the caller's).
+    Glue(Option<String>),
+}
+
 /// The catalog seam: Glue's read API, as lathe needs it.
 #[async_trait]
 pub trait Catalog: Debug + Send + Sync {
@@ -188,6 +197,13 @@ pub trait Catalog: Debug + Send + Sync {
 
     /// Forgets cached metadata, so that the next use reads it again.
     fn refresh(&self) {}
+
+    /// Where this catalog lives, as plain data another process can open
+    /// (a cluster's scheduler resolves partitions itself); `None` for a
+    /// catalog that exists only in this process.
+    fn location(&self) -> Option<CatalogLocation> {
+        None
+    }
 
     // The write API (DDL, MSCK, CTAS, INSERT INTO). Backends that cannot
     // write keep these defaults, which fail with `Error::ReadOnlyCatalog`.

@@ -7,6 +7,8 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+pub(crate) mod cluster;
 use lathe::export::ExportSpec;
 use lathe::{
     Config, FileConfig, GLUE_CATALOG, GlueConfig, LocationMap, LocationMapping, OutputFormat,
@@ -77,6 +79,11 @@ pub(crate) struct Cli {
     /// $XDG_CONFIG_HOME/lathe/config.toml.
     #[arg(long, value_name = "FILE", global = true)]
     pub(crate) config: Option<PathBuf>,
+
+    /// Run queries on the Ballista scheduler at URL (df://HOST:PORT), started
+    /// with `lathe cluster scheduler` [default: `cluster` in the config file].
+    #[arg(long, value_name = "URL", global = true)]
+    pub(crate) cluster: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +92,14 @@ pub(crate) enum Command {
     Run {
         /// The query's name: queries/NAME.sql.
         name: Option<String>,
+    },
+    /// Start a Ballista scheduler or executor that runs lathe's queries:
+    /// `lathe cluster scheduler [FLAGS]`, `lathe cluster executor [FLAGS]`
+    /// (Ballista's own flags; `--help` after the role lists them).
+    Cluster {
+        /// `scheduler` or `executor`, then Ballista's flags for it.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
     },
 }
 
@@ -189,6 +204,7 @@ impl Cli {
                     .or_else(|| file.temp_dir.as_ref().map(|d| file.resolve(d))),
                 target_partitions: None,
                 glue,
+                cluster: self.cluster.clone().or_else(|| file.cluster.clone()),
             },
             format,
             output,

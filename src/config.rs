@@ -32,6 +32,9 @@ pub struct Config {
     pub target_partitions: Option<usize>,
     /// Read the catalog from AWS Glue instead of the `catalog` folder.
     pub glue: Option<GlueConfig>,
+    /// Run queries on this Ballista scheduler (`df://host:port`) instead of
+    /// in this process.
+    pub cluster: Option<String>,
 }
 
 /// Settings of the AWS Glue catalog backend (everything else comes from
@@ -55,6 +58,7 @@ impl Default for Config {
             temp_dir: None,
             target_partitions: None,
             glue: None,
+            cluster: None,
         }
     }
 }
@@ -80,6 +84,8 @@ pub struct FileConfig {
     pub map: Vec<String>,
     /// Folder of named queries.
     pub queries: Option<PathBuf>,
+    /// A Ballista scheduler to run queries on, `"df://host:port"`.
+    pub cluster: Option<String>,
     /// The folder the file is in (set when loaded).
     #[serde(skip)]
     pub base_dir: PathBuf,

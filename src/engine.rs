@@ -14,7 +14,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
 
@@ -75,6 +75,9 @@ impl Engine {
     pub async fn with_catalog(config: &Config, catalog: Arc<dyn Catalog>) -> Result<Self> {
         let database = config.database.to_lowercase();
         let counters = Arc::new(ScanCounters::default());
+        if config.cluster.is_some() {
+            counters.set_remote();
+        }
         let ctx = build_session(config, Arc::clone(&catalog), Arc::clone(&counters)).await?;
         Ok(Self {
             ctx,
@@ -270,18 +273,39 @@ impl Engine {
 
 /// Builds a ready session over `catalog`: settings, memory pool, object
 /// stores (local files, and S3 buckets made on first use; all counted into
-/// `counters`) and the catalog registered as
-/// `awsdatacatalog` with `config.database` as default.
+/// `counters`), Athena's functions, and the catalog registered as
+/// `awsdatacatalog` with `config.database` as default. With
+/// `config.cluster`, queries run on that Ballista scheduler.
 pub async fn build_session(
     config: &Config,
     catalog: Arc<dyn Catalog>,
     counters: Arc<ScanCounters>,
 ) -> Result<SessionContext> {
+    let runtime = runtime_env(config, counters)?;
+    let mut state = session_state(session_config(config), runtime);
+    if let Some(url) = &config.cluster {
+        state = crate::cluster::client_state(state, url).await?;
+    }
+    let ctx = SessionContext::new_with_state(state);
+    let databases = catalog.databases().await?;
+    let map = Arc::new(config.location_map.clone());
+    ctx.register_catalog(
+        CATALOG_NAME,
+        Arc::new(GlueCatalogProvider::new(catalog, map, databases)),
+    );
+    Ok(ctx)
+}
+
+/// The settings of every lathe session, in every process that plans or runs
+/// its queries: the catalog names, parallelism, exact Parquet footers, and
+/// lathe's own `lathe.*` settings ([`LatheOptions`]).
+pub(crate) fn session_config(config: &Config) -> SessionConfig {
     let database = config.database.to_lowercase();
     let mut session_config = SessionConfig::new()
         .with_default_catalog_and_schema(CATALOG_NAME, &database)
         .with_create_default_catalog_and_schema(false)
-        .with_information_schema(true);
+        .with_information_schema(true)
+        .with_option_extension(LatheOptions::default());
     if let Some(n) = config.target_partitions {
         session_config = session_config.with_target_partitions(n.max(1));
     }
@@ -293,8 +317,13 @@ pub async fn build_session(
         .execution
         .parquet
         .metadata_size_hint = None;
-    let counters_for_s3 = Arc::clone(&counters);
-    let registry = StoreRegistry::new(Arc::default(), counters_for_s3);
+    session_config
+}
+
+/// The runtime of a lathe session: object stores (local files, S3 buckets
+/// made on first use, all counted into `counters`), memory limit, spill folder.
+pub(crate) fn runtime_env(config: &Config, counters: Arc<ScanCounters>) -> Result<Arc<RuntimeEnv>> {
+    let registry = StoreRegistry::new(Arc::default(), Arc::clone(&counters));
     let mut runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(registry));
     if let Some(limit) = config
         .memory_limit
@@ -331,27 +360,50 @@ pub async fn build_session(
                 .with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
         );
     }
+    let runtime = runtime.build_arc()?;
+    let local = Arc::new(object_store::local::LocalFileSystem::new());
+    runtime.register_object_store(
+        ObjectStoreUrl::local_filesystem().as_ref(),
+        Arc::new(CountingStore::new(local, counters)),
+    );
+    Ok(runtime)
+}
+
+/// A session state with lathe's planner rules and Athena's functions (over
+/// DataFusion's own where the names clash), on `runtime`. The one place a
+/// session is assembled: the local engine, the cluster client, the
+/// scheduler and the executors all start from it.
+pub(crate) fn session_state(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionState {
     let state = SessionStateBuilder::new()
-        .with_config(session_config)
-        .with_runtime_env(runtime.build_arc()?)
+        .with_config(config)
+        .with_runtime_env(runtime)
         .with_default_features()
         .with_physical_optimizer_rule(Arc::new(cooperative::CooperativeJoins))
         .with_relation_planners(vec![Arc::new(unnest::UnnestPlanner)
             as Arc<dyn datafusion::logical_expr::planner::RelationPlanner>])
         .with_type_planner(Arc::new(crate::athena::dialect::AthenaTypePlanner))
         .build();
+    with_functions(state)
+}
+
+/// `state` with Athena's functions registered over what it has.
+pub(crate) fn with_functions(state: SessionState) -> SessionState {
     let ctx = SessionContext::new_with_state(state);
-    let local = Arc::new(object_store::local::LocalFileSystem::new());
-    ctx.register_object_store(
-        ObjectStoreUrl::local_filesystem().as_ref(),
-        Arc::new(CountingStore::new(local, counters)),
-    );
     crate::functions::register(&ctx);
-    let databases = catalog.databases().await?;
-    let map = Arc::new(config.location_map.clone());
-    ctx.register_catalog(
-        CATALOG_NAME,
-        Arc::new(GlueCatalogProvider::new(catalog, map, databases)),
-    );
-    Ok(ctx)
+    ctx.state()
+}
+
+datafusion::common::extensions_options! {
+    /// lathe's own session settings, `lathe.*`. Registered in every process
+    /// (client, scheduler, executors), so Ballista carries them with each
+    /// query rather than dropping them as unknown keys.
+    pub struct LatheOptions {
+        /// The lathe version of the process that planned the query; a
+        /// scheduler or executor of another version refuses it.
+        pub version: String, default = env!("CARGO_PKG_VERSION").to_string()
+    }
+}
+
+impl datafusion::common::config::ConfigExtension for LatheOptions {
+    const PREFIX: &'static str = "lathe";
 }

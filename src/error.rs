@@ -401,6 +401,57 @@ pub enum Error {
         reason: String,
     },
 
+    /// A cluster URL is not a Ballista scheduler URL.
+    #[error(
+        "cluster {url:?} is not a Ballista scheduler URL such as df://localhost:50050 ({reason})"
+    )]
+    InvalidClusterUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The Ballista scheduler does not answer.
+    #[error(
+        "cannot reach the Ballista scheduler at {url} ({reason}); start one with `lathe cluster scheduler` or check --cluster"
+    )]
+    SchedulerUnreachable {
+        /// The scheduler's URL.
+        url: String,
+        /// What the connection attempt said.
+        reason: String,
+    },
+
+    /// A plan came from a lathe of another version.
+    #[error(
+        "a cluster {what} came from lathe {theirs}, but this process runs lathe {ours}; run the same lathe build on the client, the scheduler and every executor"
+    )]
+    VersionMismatch {
+        /// What was being decoded (`table`, `scan`, `session`).
+        what: String,
+        /// The sender's version.
+        theirs: String,
+        /// This process's version.
+        ours: String,
+    },
+
+    /// A table whose catalog other processes cannot open.
+    #[error("table {table} cannot run on a cluster: its catalog exists only in this process")]
+    CatalogNotShippable {
+        /// `db.table`.
+        table: String,
+    },
+
+    /// A Ballista scheduler or executor failed to start or stopped.
+    #[error("the Ballista {role} failed: {reason}")]
+    Cluster {
+        /// `scheduler` or `executor`.
+        role: &'static str,
+        /// Ballista's message.
+        reason: String,
+    },
+
     /// An error from DataFusion (planning or execution).
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),

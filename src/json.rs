@@ -39,7 +39,7 @@ mod node;
 pub(crate) use node::KeySeed;
 
 /// How a table's JSON is decoded: the SerDe and its properties (ATHENA.md §4).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JsonOptions {
     /// Which SerDe: OpenX (lenient) or Hive (strict).
     pub serde: JsonSerde,
@@ -186,6 +186,11 @@ impl SerdeJsonSource {
             batch_size: None,
             metrics: ExecutionPlanMetricsSet::new(),
         }
+    }
+
+    /// How this source decodes its files.
+    pub(crate) fn options(&self) -> &JsonOptions {
+        &self.options
     }
 }
 

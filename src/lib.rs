@@ -33,6 +33,9 @@
 //!   `write`)
 //! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 //! - `fuzzing`: hidden entry points for the `cargo fuzz` targets in `fuzz/`
+//! - [`cluster`]: scale-out on DataFusion Ballista: lathe's scheduler and
+//!   executor (Ballista's, with lathe's session, functions and codecs) and
+//!   the `--cluster` client
 #![warn(missing_docs, unreachable_pub)]
 
 mod athena;
@@ -40,6 +43,7 @@ mod aws;
 #[doc(hidden)]
 pub mod bench;
 pub mod catalog;
+pub mod cluster;
 mod config;
 mod engine;
 mod error;
@@ -58,9 +62,9 @@ mod table;
 mod text;
 
 pub use aws::install_crypto_provider;
-pub use catalog::Catalog;
+pub use catalog::{Catalog, CatalogLocation};
 pub use config::{CATALOG_NAME, Config, FileConfig, GLUE_CATALOG, GlueConfig, parse_size};
-pub use engine::{Engine, build_session};
+pub use engine::{Engine, LatheOptions, build_session};
 pub use error::{Error, Result};
 pub use hive_type::parse_hive_type;
 pub use json::JsonOptions;

@@ -34,7 +34,17 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("error: internal error: {message}{place}");
     }));
+    // `lathe cluster ...` takes Ballista's own flags, some of which clash
+    // with lathe's global ones (`-c`), so it is parsed apart.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "cluster") {
+        return cli::cluster::main(&args[2..]);
+    }
     let cli = Cli::parse();
+    if let Some(Command::Cluster { args }) = &cli.command {
+        let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+        return cli::cluster::main(&args);
+    }
     let settings = match cli.settings() {
         Ok(s) => s,
         Err(e) => return usage_error(&e),

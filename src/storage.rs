@@ -68,6 +68,11 @@ impl LocationMap {
         Self { rules }
     }
 
+    /// The rules, in the order given.
+    pub fn rules(&self) -> &[LocationMapping] {
+        &self.rules
+    }
+
     /// Rewrites a location with the longest matching rule, if any.
     pub fn apply(&self, location: &str) -> String {
         let best = self

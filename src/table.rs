@@ -41,7 +41,7 @@ use crate::json::{JsonOptions, SerdeJsonSource};
 use crate::storage::{LocationMap, ResolvedLocation, resolve};
 use crate::text::{SerdeTextSource, TextOptions};
 
-mod case_insensitive;
+pub(crate) mod case_insensitive;
 mod parquet_check;
 mod partitions;
 pub(crate) mod projection;
@@ -74,6 +74,21 @@ impl GlueTableProvider {
             map,
             schema,
         }
+    }
+
+    /// The table's definition.
+    pub(crate) fn def(&self) -> &Arc<TableDef> {
+        &self.def
+    }
+
+    /// The catalog the table comes from.
+    pub(crate) fn catalog(&self) -> &Arc<dyn Catalog> {
+        &self.catalog
+    }
+
+    /// The location map its locations go through.
+    pub(crate) fn location_map(&self) -> &Arc<LocationMap> {
+        &self.map
     }
 
     /// The table's partitions that survive `filters`, each resolved to storage.

@@ -44,7 +44,7 @@ pub(crate) use decoder::TextLineDecoder;
 
 /// How a table's text is split into fields and read: the SerDe, its
 /// properties, and the table's `skip.header.line.count`. Plain data.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextOptions {
     /// The SerDe, with the properties that shape its fields.
     pub fields: FieldFormat,
@@ -63,7 +63,7 @@ pub struct TextOptions {
 }
 
 /// How one line becomes fields.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum FieldFormat {
     /// LazySimpleSerDe: split at single-byte delimiters, no quoting.
     Delimited {
@@ -283,6 +283,11 @@ impl SerdeTextSource {
             batch_size: None,
             metrics: ExecutionPlanMetricsSet::new(),
         }
+    }
+
+    /// How this source reads its files.
+    pub(crate) fn options(&self) -> &TextOptions {
+        &self.options
     }
 }
 

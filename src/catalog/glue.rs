@@ -333,6 +333,12 @@ impl Catalog for GlueCatalog {
     ) -> Result<usize> {
         self.write_drop_partitions(table, values, if_exists).await
     }
+
+    fn location(&self) -> Option<crate::catalog::CatalogLocation> {
+        Some(crate::catalog::CatalogLocation::Glue(
+            self.catalog_id.clone(),
+        ))
+    }
 }
 
 /// Collects every page of a list call. `fetch` gets the previous page's

@@ -205,6 +205,10 @@ impl Catalog for LocalCatalog {
         self.refresh_caches();
     }
 
+    fn location(&self) -> Option<super::CatalogLocation> {
+        Some(super::CatalogLocation::Folder(self.root.clone()))
+    }
+
     async fn create_database(&self, database: &DatabaseDef, if_not_exists: bool) -> Result<()> {
         self.write_create_database(database, if_not_exists)
     }

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::export::human_bytes;
@@ -28,6 +28,8 @@ pub struct ScanCounters {
     bytes: AtomicU64,
     requests: AtomicU64,
     files: Mutex<HashSet<Path>>,
+    /// Queries run on a cluster, whose executors do the reading.
+    remote: AtomicBool,
 }
 
 /// A snapshot of [`ScanCounters`].
@@ -39,6 +41,9 @@ pub struct ScanStats {
     pub files: u64,
     /// Read requests made.
     pub requests: u64,
+    /// The query ran on a cluster: its executors read the data, and what
+    /// they read is not counted here.
+    pub remote: bool,
 }
 
 /// Athena's price per TB (2^40 bytes) scanned, in US dollars.
@@ -70,6 +75,12 @@ impl ScanStats {
         } else {
             format!("{rows} rows")
         };
+        if self.remote {
+            return format!(
+                "{rows} in {:.3} s on the cluster (bytes scanned are counted only when lathe reads the data itself)",
+                elapsed.as_secs_f64()
+            );
+        }
         format!(
             "{rows} in {:.3} s, scanned {} ({} bytes), est. cost ${:.5}",
             elapsed.as_secs_f64(),
@@ -87,7 +98,13 @@ impl ScanCounters {
             bytes: self.bytes.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
             files: self.files.lock().map_or(0, |f| f.len() as u64),
+            remote: self.remote.load(Ordering::Relaxed),
         }
+    }
+
+    /// Marks the counters as those of a cluster client (see [`ScanStats::remote`]).
+    pub(crate) fn set_remote(&self) {
+        self.remote.store(true, Ordering::Relaxed);
     }
 
     /// Zeroes the counters (at the start of a query).
@@ -226,6 +243,14 @@ mod tests {
         assert_eq!(
             stats(3 << 40).summary(0, Duration::ZERO),
             "0 rows in 0.000 s, scanned 3.3 TB (3298534883328 bytes), est. cost $15.00000"
+        );
+        let remote = ScanStats {
+            remote: true,
+            ..stats(0)
+        };
+        assert_eq!(
+            remote.summary(2, Duration::from_millis(1500)),
+            "2 rows in 1.500 s on the cluster (bytes scanned are counted only when lathe reads the data itself)"
         );
     }
 }

@@ -1,0 +1,67 @@
+use super::*;
+
+#[test]
+fn scheduler_urls() {
+    assert_eq!(
+        scheduler_endpoint("df://localhost:50050").unwrap(),
+        "http://localhost:50050"
+    );
+    assert_eq!(
+        scheduler_endpoint("df://10.0.0.7").unwrap(),
+        "http://10.0.0.7:50050"
+    );
+    let wrong = scheduler_endpoint("http://localhost:50050").unwrap_err();
+    assert_eq!(
+        wrong.to_string(),
+        "cluster \"http://localhost:50050\" is not a Ballista scheduler URL such as df://localhost:50050 (the scheme must be df://)"
+    );
+    assert!(matches!(
+        scheduler_endpoint("localhost:50050"),
+        Err(Error::InvalidClusterUrl { .. })
+    ));
+}
+
+#[tokio::test]
+async fn unreachable_scheduler_is_one_sentence() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("df://127.0.0.1:{port}");
+    let state = session_state(
+        session_config(&Config::default()),
+        node_runtime(None).unwrap(),
+    );
+    let err = client_state(state, &url).await.unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "cannot reach the Ballista scheduler at {url} (Connection refused"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("; start one with `lathe cluster scheduler` or check --cluster"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1);
+}
+
+#[test]
+fn other_versions_are_refused() {
+    let config = node_config().set_str("lathe.version", "0.0.0-elsewhere");
+    let err = node_state(config, node_runtime(None).unwrap()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "a cluster session came from lathe 0.0.0-elsewhere, but this process runs lathe {}; run the same lathe build on the client, the scheduler and every executor",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    // The same version is welcome, with Athena's functions.
+    let state = node_state(node_config(), node_runtime(None).unwrap()).unwrap();
+    assert!(state.scalar_functions().contains_key("date_parse"));
+    assert!(state.aggregate_functions().contains_key("max_by"));
+}
