@@ -65,3 +65,29 @@ fn other_versions_are_refused() {
     assert!(state.scalar_functions().contains_key("date_parse"));
     assert!(state.aggregate_functions().contains_key("max_by"));
 }
+
+#[tokio::test]
+async fn only_plans_that_read_catalog_tables_go_to_the_cluster() {
+    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let config = Config {
+        catalog: repo.join("catalog"),
+        ..Config::default()
+    };
+    let engine = crate::Engine::new(&config).await.unwrap();
+    let reads = |sql: &'static str| {
+        let ctx = engine.context().clone();
+        async move {
+            let plan = ctx.sql(sql).await.unwrap().into_unoptimized_plan();
+            planner::reads_catalog_tables(&plan).unwrap()
+        }
+    };
+    assert!(!reads("SELECT 1 + 1").await);
+    assert!(reads("SELECT count(*) FROM master.products").await);
+    assert!(reads("SELECT 1 WHERE EXISTS (SELECT 1 FROM master.products WHERE price > 10)").await);
+    // SHOW-style results are in-memory tables of this process.
+    let batch = datafusion::arrow::array::RecordBatch::new_empty(std::sync::Arc::new(
+        datafusion::arrow::datatypes::Schema::empty(),
+    ));
+    let frame = engine.context().read_batch(batch).unwrap();
+    assert!(!planner::reads_catalog_tables(frame.logical_plan()).unwrap());
+}
