@@ -317,22 +317,7 @@ pub(crate) fn session_config(config: &Config) -> SessionConfig {
         .execution
         .parquet
         .metadata_size_hint = None;
-    session_config
-}
-
-/// The runtime of a lathe session: object stores (local files, S3 buckets
-/// made on first use, all counted into `counters`), memory limit, spill folder.
-pub(crate) fn runtime_env(config: &Config, counters: Arc<ScanCounters>) -> Result<Arc<RuntimeEnv>> {
-    let registry = StoreRegistry::new(Arc::default(), Arc::clone(&counters));
-    let mut runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(registry));
-    if let Some(limit) = config
-        .memory_limit
-        .or_else(crate::config::default_memory_limit)
-    {
-        // A fair pool, not DataFusion's default greedy one: each spilling
-        // operator gets its share, so a sort or an aggregation spills before a
-        // neighbour has taken everything. With the greedy pool, the 100×
-        // spike hour's sorts failed under 256 MB (RELIABILITY.md).
+    if let Some(limit) = memory_limit(config) {
         // Each sorting partition reserves memory for its merge up front
         // (DataFusion's 10 MiB default), outside the spillable share. Under a
         // small limit those reservations leave the sorts too little to hold a
@@ -341,6 +326,27 @@ pub(crate) fn runtime_env(config: &Config, counters: Arc<ScanCounters>) -> Resul
         let execution = &mut session_config.options_mut().execution;
         execution.sort_spill_reservation_bytes =
             execution.sort_spill_reservation_bytes.min(limit / 16);
+    }
+    session_config
+}
+
+/// The memory limit of a session: the configured one, else the default.
+fn memory_limit(config: &Config) -> Option<usize> {
+    config
+        .memory_limit
+        .or_else(crate::config::default_memory_limit)
+}
+
+/// The runtime of a lathe session: object stores (local files, S3 buckets
+/// made on first use, all counted into `counters`), memory limit, spill folder.
+pub(crate) fn runtime_env(config: &Config, counters: Arc<ScanCounters>) -> Result<Arc<RuntimeEnv>> {
+    let registry = StoreRegistry::new(Arc::default(), Arc::clone(&counters));
+    let mut runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(registry));
+    if let Some(limit) = memory_limit(config) {
+        // A fair pool, not DataFusion's default greedy one: each spilling
+        // operator gets its share, so a sort or an aggregation spills before a
+        // neighbour has taken everything. With the greedy pool, the 100×
+        // spike hour's sorts failed under 256 MB (RELIABILITY.md).
         runtime = runtime.with_memory_pool(std::sync::Arc::new(
             datafusion::execution::memory_pool::TrackConsumersPool::new(
                 datafusion::execution::memory_pool::FairSpillPool::new(limit),
