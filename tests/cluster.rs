@@ -134,12 +134,12 @@ async fn answer(engine: &Engine, sql: &str) -> (Vec<String>, Rows) {
     (names, rows)
 }
 
-/// Runs each query locally and on the cluster; the answers must be equal
-/// (and not empty).
-async fn same_answers(catalog: &Path, queries: &[String]) {
+/// Runs each query locally and on the cluster at `url`; the answers must be
+/// equal (and not empty).
+async fn same_answers(url: &str, catalog: &Path, queries: &[String]) {
     let local = Engine::new(&sample_config(catalog)).await.unwrap();
     let config = Config {
-        cluster: Some(cluster().url.clone()),
+        cluster: Some(url.to_string()),
         ..sample_config(catalog)
     };
     let remote = Engine::new(&config).await.unwrap();
@@ -167,7 +167,11 @@ fn named_queries_answer_as_locally() {
             std::fs::read_to_string(common::repo().join(format!("queries/{name}.sql"))).unwrap()
         })
         .collect();
-    run(same_answers(&common::repo().join("catalog"), &queries));
+    run(same_answers(
+        &cluster().url,
+        &common::repo().join("catalog"),
+        &queries,
+    ));
 }
 
 #[test]
@@ -190,7 +194,11 @@ fn gzip_json_with_projection_and_trino_functions() {
          WHERE c.datehour = '2024/05/04/18' GROUP BY 1 ORDER BY 1",
     ]
     .map(String::from);
-    run(same_answers(&common::repo().join("catalog"), &queries));
+    run(same_answers(
+        &cluster().url,
+        &common::repo().join("catalog"),
+        &queries,
+    ));
 }
 
 #[test]
@@ -210,7 +218,7 @@ fn parquet_with_registered_partitions_and_upper_case_columns() {
         "SELECT year, region, count(*) AS n FROM fx.registered GROUP BY 1, 2 ORDER BY 1, 2",
     ]
     .map(String::from);
-    run(same_answers(&catalog, &queries));
+    run(same_answers(&cluster().url, &catalog, &queries));
 }
 
 #[test]
