@@ -100,7 +100,7 @@ pub(crate) async fn client_state(state: SessionState, url: &str) -> Result<Sessi
     let state = SessionStateBuilder::new_from_existing(state)
         .with_query_planner(Arc::new(planner::ClusterPlanner::new(cluster)))
         .build();
-    // Ballista's upgrade puts DataFusion's functions back over ours.
+    // Rebuilding puts DataFusion's functions back over ours (see `node_state`).
     Ok(with_functions(state))
 }
 
@@ -149,9 +149,13 @@ fn node_state(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<Session
         });
     }
     let state = session_state(config, runtime);
-    Ok(SessionStateBuilder::new_from_existing(state)
+    let state = SessionStateBuilder::new_from_existing(state)
         .with_optimizer_rules(ballista_core::optimizer::ballista_default_optimizer_rules())
-        .build())
+        .build();
+    // Rebuilding a state registers its functions again in hash order, so a
+    // DataFusion function whose alias is one of Athena's names (`to_char`,
+    // alias `date_format`) can come back over ours: register ours last.
+    Ok(with_functions(state))
 }
 
 /// `config` with lathe's session, codecs and functions installed through

@@ -63,6 +63,16 @@ fn other_versions_are_refused() {
     // The same version is welcome, with Athena's functions.
     let state = node_state(node_config(), node_runtime(None).unwrap()).unwrap();
     assert!(state.scalar_functions().contains_key("date_parse"));
+    // Athena's date_format, not DataFusion's to_char (whose alias it is),
+    // however a rebuilt state's functions were ordered (hash order: try
+    // enough states that a lost name would show).
+    for _ in 0..32 {
+        let state = node_state(node_config(), node_runtime(None).unwrap()).unwrap();
+        assert_eq!(
+            state.scalar_functions()["date_format"].name(),
+            "date_format"
+        );
+    }
     assert!(state.aggregate_functions().contains_key("max_by"));
 }
 
