@@ -32,12 +32,14 @@ use datafusion::execution::object_store::ObjectStoreUrl;
 mod cooperative;
 mod ctas;
 mod ddl;
+mod options;
 mod providers;
 mod show;
 mod show_functions;
 mod unload;
 mod unnest;
 
+pub use options::LatheOptions;
 use providers::GlueCatalogProvider;
 
 /// Runs Athena SQL against a catalog.
@@ -397,19 +399,4 @@ pub(crate) fn with_functions(state: SessionState) -> SessionState {
     let ctx = SessionContext::new_with_state(state);
     crate::functions::register(&ctx);
     ctx.state()
-}
-
-datafusion::common::extensions_options! {
-    /// lathe's own session settings, `lathe.*`. Registered in every process
-    /// (client, scheduler, executors), so Ballista carries them with each
-    /// query rather than dropping them as unknown keys.
-    pub struct LatheOptions {
-        /// The lathe version of the process that planned the query; a
-        /// scheduler or executor of another version refuses it.
-        pub version: String, default = env!("CARGO_PKG_VERSION").to_string()
-    }
-}
-
-impl datafusion::common::config::ConfigExtension for LatheOptions {
-    const PREFIX: &'static str = "lathe";
 }
