@@ -39,9 +39,11 @@ use crate::engine::{LatheOptions, runtime_env, session_config, session_state, wi
 use crate::error::{Error, Result};
 
 mod codec;
+mod failure;
 mod planner;
 
 pub(crate) use codec::{LatheLogicalCodec, LathePhysicalCodec};
+pub(crate) use failure::failure_message;
 
 /// Ballista's default scheduler port, when a URL names none.
 const DEFAULT_PORT: u16 = 50050;
@@ -143,8 +145,9 @@ fn node_state(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<Session
         && options.version != env!("CARGO_PKG_VERSION")
     {
         return Err(Error::VersionMismatch {
-            what: "session".into(),
+            sender: "the client",
             theirs: options.version.clone(),
+            receiver: "the scheduler",
             ours: env!("CARGO_PKG_VERSION").into(),
         });
     }

@@ -6,7 +6,10 @@
 use std::path::PathBuf;
 
 /// Everything that can go wrong in lathe's library.
-#[derive(Debug, thiserror::Error)]
+///
+/// `{:?}` prints the sentence too, as `lathe::Error("…")` (see the `Debug`
+/// implementation below).
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The catalog folder does not exist.
@@ -423,16 +426,18 @@ pub enum Error {
         reason: String,
     },
 
-    /// A plan came from a lathe of another version.
+    /// A session or plan came from a lathe of another version.
     #[error(
-        "a cluster {what} came from lathe {theirs}, but this process runs lathe {ours}; run the same lathe build on the client, the scheduler and every executor"
+        "{sender} runs lathe {theirs}, but {receiver} runs lathe {ours}; run the same lathe build on the client, the scheduler and every executor"
     )]
     VersionMismatch {
-        /// What was being decoded (`table`, `scan`, `session`).
-        what: String,
+        /// Who sent it: `the client`, `the scheduler`.
+        sender: &'static str,
         /// The sender's version.
         theirs: String,
-        /// This process's version.
+        /// Who refused it: `the scheduler`, `an executor`.
+        receiver: &'static str,
+        /// The receiver's version.
         ours: String,
     },
 
@@ -486,6 +491,20 @@ impl Error {
     }
 }
 
+/// The name `{:?}` gives lathe's errors: `lathe::Error("sentence")`.
+pub(crate) const DEBUG_NAME: &str = "lathe::Error";
+
+/// Prints the sentence, not the fields: Ballista carries the errors of a
+/// cluster's scheduler and executors to the client only as their `{:?}`
+/// text, in which the client finds the sentence again (`cluster::failure`).
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple(DEBUG_NAME)
+            .field(&self.user_message())
+            .finish()
+    }
+}
+
 /// Finds one of lathe's own errors in an error's source chain.
 fn ours_in_chain(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut current = Some(e);
@@ -506,6 +525,14 @@ fn datafusion_message(e: &datafusion::error::DataFusionError) -> String {
         return ours;
     }
     let root = e.find_root();
+    // A cluster's failures arrive as Ballista's text (see `cluster::failure`).
+    let raw = match root {
+        E::Plan(s) | E::Execution(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if let Some(sentence) = crate::cluster::failure_message(&raw) {
+        return sentence;
+    }
     let text = match root {
         E::SQL(e, _) => {
             let text = e.to_string();

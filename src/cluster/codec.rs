@@ -116,17 +116,17 @@ fn untagged<'a, T: Deserialize<'a>>(tag: &[u8], buf: &'a [u8]) -> Option<Result<
     Some(serde_json::from_slice(body).map_err(|e| DataFusionError::External(Box::new(e))))
 }
 
-fn check_version(version: &str, what: &str) -> Result<()> {
+/// Refuses a payload `sender` wrote with another lathe version.
+fn check_version(version: &str, sender: &'static str, receiver: &'static str) -> Result<()> {
     if version == VERSION {
         return Ok(());
     }
-    Err(DataFusionError::External(Box::new(
-        Error::VersionMismatch {
-            what: what.to_string(),
-            theirs: version.to_string(),
-            ours: VERSION.to_string(),
-        },
-    )))
+    Err(external(Error::VersionMismatch {
+        sender,
+        theirs: version.to_string(),
+        receiver,
+        ours: VERSION.to_string(),
+    }))
 }
 
 fn external(e: Error) -> DataFusionError {
@@ -160,7 +160,8 @@ impl LogicalExtensionCodec for LatheLogicalCodec {
                 .try_decode_table_provider(buf, table_ref, schema, ctx);
         };
         let payload = payload?;
-        check_version(&payload.version, "table")?;
+        // Tables travel from the client to the scheduler, which re-plans them.
+        check_version(&payload.version, "the client", "the scheduler")?;
         let origin = format!(
             "table {}.{} in a cluster plan",
             payload.database, payload.name
@@ -271,7 +272,8 @@ impl PhysicalExtensionCodec for LathePhysicalCodec {
             return self.inner.try_decode(buf, &inputs, ctx, proto_converter);
         };
         let payload = payload?;
-        check_version(&payload.version, "scan")?;
+        // Scans travel from the scheduler to the executors.
+        check_version(&payload.version, "the scheduler", "an executor")?;
         let stock =
             PhysicalPlanNode::try_decode(&payload.stock)?.try_into_physical_plan(ctx, self)?;
         let Some((config, json)) = stock

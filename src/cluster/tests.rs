@@ -56,7 +56,7 @@ fn other_versions_are_refused() {
     assert_eq!(
         err.to_string(),
         format!(
-            "a cluster session came from lathe 0.0.0-elsewhere, but this process runs lathe {}; run the same lathe build on the client, the scheduler and every executor",
+            "the client runs lathe 0.0.0-elsewhere, but the scheduler runs lathe {}; run the same lathe build on the client, the scheduler and every executor",
             env!("CARGO_PKG_VERSION")
         )
     );
@@ -100,4 +100,19 @@ async fn only_plans_that_read_catalog_tables_go_to_the_cluster() {
     ));
     let frame = engine.context().read_batch(batch).unwrap();
     assert!(!planner::reads_catalog_tables(frame.logical_plan()).unwrap());
+}
+
+#[test]
+fn the_clients_version_travels_with_its_settings() {
+    use ballista_core::extension::SessionConfigHelperExt;
+    // Ballista sends a client's settings as key/value pairs; a scheduler
+    // starts from its own settings and applies them.
+    let client = session_config(&Config::default()).set_str("lathe.version", "0.0.0-elsewhere");
+    let received = node_config().update_from_key_value_pair(&client.to_key_value_pairs());
+    let err = node_state(received, node_runtime(None).unwrap()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the client runs lathe 0.0.0-elsewhere, but the scheduler runs"),
+        "{err}"
+    );
 }

@@ -76,7 +76,7 @@ async fn glue_tables_travel_as_glue_json_with_their_catalog_and_map() {
     assert_eq!(
         error_text(err),
         format!(
-            "a cluster table came from lathe 0.0.0-elsewhere, but this process runs lathe {VERSION}; run the same lathe build on the client, the scheduler and every executor"
+            "the client runs lathe 0.0.0-elsewhere, but the scheduler runs lathe {VERSION}; run the same lathe build on the client, the scheduler and every executor"
         )
     );
 }
@@ -198,5 +198,55 @@ async fn text_scans_keep_their_serde() {
     assert!(
         options[0].starts_with("Text(TextOptions { fields: Csv"),
         "{options:?}"
+    );
+}
+
+#[tokio::test]
+async fn scans_from_another_version_are_refused() {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion_proto::physical_plan::DefaultPhysicalProtoConverter;
+
+    let engine = sample_engine().await;
+    let ctx: &SessionContext = engine.context();
+    let plan = ctx
+        .sql("SELECT * FROM web.campaigns")
+        .await
+        .unwrap()
+        .create_physical_plan()
+        .await
+        .unwrap();
+    let mut scan = None;
+    plan.apply(|node| {
+        if lathe_scan(node.as_ref()).is_none() {
+            return Ok(TreeNodeRecursion::Continue);
+        }
+        scan = Some(Arc::clone(node));
+        Ok(TreeNodeRecursion::Stop)
+    })
+    .unwrap();
+    let codec = LathePhysicalCodec::default();
+    let converter = DefaultPhysicalProtoConverter {};
+    let mut buf = Vec::new();
+    codec
+        .try_encode(scan.expect("a lathe scan"), &mut buf, &converter)
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[SCAN_TAG.len()..]).into_owned();
+    let forged = text.replacen(
+        &format!("\"version\":\"{VERSION}\""),
+        "\"version\":\"0.0.0-elsewhere\"",
+        1,
+    );
+    assert_ne!(forged, text);
+    let mut bytes = SCAN_TAG.to_vec();
+    bytes.extend_from_slice(forged.as_bytes());
+    let err = codec
+        .try_decode(&bytes, &[], &ctx.task_ctx(), &converter)
+        .err()
+        .unwrap();
+    assert_eq!(
+        error_text(err),
+        format!(
+            "the scheduler runs lathe 0.0.0-elsewhere, but an executor runs lathe {VERSION}; run the same lathe build on the client, the scheduler and every executor"
+        )
     );
 }
