@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED;
 use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
@@ -93,7 +94,7 @@ pub(crate) async fn client_state(state: SessionState, url: &str) -> Result<Sessi
             )));
         }
     }
-    let config = with_codecs(state.config().clone());
+    let config = ballista_settings(state.config().clone());
     let state = SessionStateBuilder::new_from_existing(state)
         .with_config(config)
         .build()
@@ -116,8 +117,16 @@ fn connect_reason(e: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
-fn with_codecs(config: SessionConfig) -> SessionConfig {
+/// `config` as every lathe process runs Ballista: with Ballista's settings,
+/// lathe's codecs, and Ballista's static planner. Ballista 55's adaptive
+/// planner does not recover from a lost executor
+/// (apache/datafusion-ballista#1986): a query whose executor was killed
+/// midway hung for good, where the static planner reruns the lost tasks on
+/// the other executors and completes (`tests/cluster.rs`).
+fn ballista_settings(config: SessionConfig) -> SessionConfig {
     config
+        .upgrade_for_ballista()
+        .set_bool(BALLISTA_ADAPTIVE_PLANNER_ENABLED, false)
         .with_ballista_logical_extension_codec(Arc::new(LatheLogicalCodec::default()))
         .with_ballista_physical_extension_codec(Arc::new(LathePhysicalCodec::default()))
 }
@@ -125,7 +134,7 @@ fn with_codecs(config: SessionConfig) -> SessionConfig {
 /// The settings a scheduler or executor starts each session from (the
 /// client's settings are applied over them): lathe's, with Ballista's.
 fn node_config() -> SessionConfig {
-    with_codecs(session_config(&Config::default()).upgrade_for_ballista())
+    ballista_settings(session_config(&Config::default()))
 }
 
 /// The runtime of a scheduler or executor: lathe's object stores (local

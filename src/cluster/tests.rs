@@ -103,6 +103,16 @@ async fn only_plans_that_read_catalog_tables_go_to_the_cluster() {
 }
 
 #[test]
+fn sessions_use_ballistas_static_planner() {
+    // Ballista 55's adaptive planner hangs on a lost executor.
+    assert!(
+        !node_config()
+            .ballista_config()
+            .adaptive_query_planner_enabled()
+    );
+}
+
+#[test]
 fn the_clients_version_travels_with_its_settings() {
     use ballista_core::extension::SessionConfigHelperExt;
     // Ballista sends a client's settings as key/value pairs; a scheduler
