@@ -15,7 +15,9 @@ use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::parquet::arrow::ArrowWriter;
 use serde_json::{Value, json};
 
+pub mod cluster;
 pub mod csv;
+pub mod spike;
 
 /// The repository root (tests run with it as the current folder).
 pub fn repo() -> PathBuf {
