@@ -8,7 +8,9 @@
 //! error a user can meet, as the one sentence they see. Writes
 //! (`tests/aws/writes.rs`): DDL, CTAS and INSERT INTO through Glue, exports,
 //! UNLOAD and CTAS to S3 on both servers; and a bucket in another region,
-//! answered by a stub that speaks as S3 does (`tests/aws/region.rs`).
+//! answered by a stub that speaks as S3 does (`tests/aws/region.rs`). On a
+//! Ballista cluster of `lathe cluster` processes (`tests/aws/cluster.rs`):
+//! the named queries over S3 and Glue, and executors that cannot reach S3.
 //!
 //! One named trial per check (libtest-mimic, `harness = false`), so that the
 //! servers live exactly as long as the run.
@@ -20,6 +22,8 @@ use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
+#[path = "aws/cluster.rs"]
+mod cluster;
 mod common;
 #[path = "aws/region.rs"]
 mod region;
@@ -227,6 +231,13 @@ fn local_lathe(repo: &Path) -> Command {
 /// `s3` is the S3 endpoint, `catalog` a folder or `glue` (on moto).
 fn aws_lathe(env: &Env, s3: &str, catalog: &str) -> Command {
     let mut cmd = local_lathe(&env.repo);
+    with_aws(&mut cmd, env, s3).args(["--config", "/dev/null", "--catalog", catalog]);
+    cmd
+}
+
+/// `cmd` with only the AWS settings of the test servers: `s3` is the S3
+/// endpoint, Glue is moto's.
+fn with_aws<'a>(cmd: &'a mut Command, env: &Env, s3: &str) -> &'a mut Command {
     for (name, _) in std::env::vars() {
         if name.starts_with("AWS_") {
             cmd.env_remove(name);
@@ -240,8 +251,6 @@ fn aws_lathe(env: &Env, s3: &str, catalog: &str) -> Command {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL_S3", s3)
         .env("AWS_ENDPOINT_URL_GLUE", &env.moto.endpoint)
-        .args(["--config", "/dev/null", "--catalog", catalog]);
-    cmd
 }
 
 fn check(ok: bool, message: impl FnOnce() -> String) -> Result<(), Failed> {
@@ -356,6 +365,14 @@ fn trials(env: &Arc<Env>) -> Vec<Trial> {
     add(
         "errors::wrong_region_authorization_header_malformed".into(),
         Box::new(|env| region::wrong_region(env, region::Answer::AuthorizationHeaderMalformed)),
+    );
+    add(
+        "cluster::named_queries_over_s3_and_glue".into(),
+        Box::new(cluster::named_queries),
+    );
+    add(
+        "cluster::executors_that_cannot_reach_s3".into(),
+        Box::new(cluster::executors_cannot_reach_s3),
     );
     trials
 }

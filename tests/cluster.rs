@@ -1,34 +1,31 @@
 //! lathe on a Ballista cluster: one scheduler and two executors in this
 //! process, on free loopback ports, answering exactly as the local engine
 //! does (bundled named queries, gzip JSON with projection, Parquet with
-//! registered partitions and upper-case file columns, Trino functions), and
-//! the errors of a cluster that is not there.
+//! registered partitions and upper-case file columns, Trino functions); the
+//! same as real `lathe cluster` processes, one of which is killed midway
+//! through a query; and the errors of a cluster that is not there, has gone,
+//! or runs another lathe.
 
 mod common;
 
 use std::path::Path;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ballista_executor::executor_process::ExecutorProcessConfig;
 use ballista_scheduler::config::SchedulerConfig;
+use common::cluster::{SubprocessCluster, entries, free_port};
+use common::spike::{SPIKE_HOUR, write_spike_hour};
 use lathe::{Config, Engine};
 use tokio::runtime::Runtime;
+use tokio::task::JoinHandle;
 
 /// The shared cluster: its runtime keeps the scheduler and executors running
 /// for the whole test binary.
 struct Cluster {
     url: String,
-    _runtime: Runtime,
+    runtime: Runtime,
     _work: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("no free loopback port")
-        .local_addr()
-        .expect("no local address")
-        .port()
 }
 
 /// Starts the cluster once; panics (failing the test) when it cannot start.
@@ -40,21 +37,7 @@ fn cluster() -> &'static Cluster {
             .thread_stack_size(32 * 1024 * 1024)
             .build()
             .expect("cannot start the cluster's runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("cannot bind the scheduler's port");
-        let scheduler_port = listener.local_addr().unwrap().port();
-        let config = SchedulerConfig {
-            bind_host: "127.0.0.1".into(),
-            external_host: "127.0.0.1".into(),
-            bind_port: scheduler_port,
-            ..SchedulerConfig::default()
-        };
-        runtime.spawn(async move {
-            if let Err(e) = lathe::cluster::serve_scheduler(listener, config).await {
-                eprintln!("scheduler stopped: {e}");
-            }
-        });
+        let (scheduler_port, _) = spawn_scheduler(&runtime);
         let work = tempfile::tempdir().unwrap();
         let mut flight_ports = Vec::new();
         for i in 0..2 {
@@ -70,7 +53,9 @@ fn cluster() -> &'static Cluster {
                 scheduler_host: "127.0.0.1".into(),
                 scheduler_port,
                 scheduler_connect_timeout_seconds: 30,
-                vcores: 2,
+                // One task at a time: a stage's two tasks run on both
+                // executors, so data crosses between them.
+                vcores: 1,
                 work_dir: Some(dir.to_string_lossy().into_owned()),
                 ..ExecutorProcessConfig::default()
             };
@@ -93,10 +78,31 @@ fn cluster() -> &'static Cluster {
         }
         Cluster {
             url: format!("df://127.0.0.1:{scheduler_port}"),
-            _runtime: runtime,
+            runtime,
             _work: work,
         }
     })
+}
+
+/// Starts a scheduler on `runtime` on a free port; returns the port and the
+/// task serving it (aborting the task stops the scheduler).
+fn spawn_scheduler(runtime: &Runtime) -> (u16, JoinHandle<()>) {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("cannot bind the scheduler's port");
+    let port = listener.local_addr().unwrap().port();
+    let config = SchedulerConfig {
+        bind_host: "127.0.0.1".into(),
+        external_host: "127.0.0.1".into(),
+        bind_port: port,
+        ..SchedulerConfig::default()
+    };
+    let task = runtime.spawn(async move {
+        if let Err(e) = lathe::cluster::serve_scheduler(listener, config).await {
+            eprintln!("scheduler stopped: {e}");
+        }
+    });
+    (port, task)
 }
 
 fn sample_config(catalog: &Path) -> Config {
@@ -238,16 +244,58 @@ fn an_unreachable_scheduler_is_one_sentence() {
     assert_eq!(err.lines().count(), 1);
 }
 
-/// Child processes killed when the test ends, however it ends.
-struct Children(Vec<std::process::Child>);
+/// The error sentence of a query on the cluster at `url`, once `prepare`
+/// has run on the connected client.
+fn failed_query(url: String, prepare: impl AsyncFnOnce(&Engine)) -> String {
+    run(async move {
+        let config = Config {
+            cluster: Some(url),
+            ..sample_config(&common::repo().join("catalog"))
+        };
+        let engine = Engine::new(&config).await.unwrap();
+        prepare(&engine).await;
+        let frame = engine
+            .sql("SELECT count(*) FROM master.products")
+            .await
+            .unwrap();
+        lathe::Error::from(frame.collect().await.unwrap_err()).user_message()
+    })
+}
 
-impl Drop for Children {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+#[test]
+fn a_client_of_another_lathe_version_is_refused_in_one_sentence() {
+    let err = failed_query(cluster().url.clone(), async |engine| {
+        // As a client built from another lathe announces itself.
+        engine
+            .sql("SET lathe.version = '0.0.0-elsewhere'")
+            .await
+            .unwrap();
+    });
+    assert_eq!(
+        err,
+        format!(
+            "the client runs lathe 0.0.0-elsewhere, but the scheduler runs lathe {}; run the \
+             same lathe build on the client, the scheduler and every executor",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+#[test]
+fn a_scheduler_gone_during_a_session_is_one_sentence() {
+    // A scheduler of its own, stopped once the client has connected.
+    let (port, scheduler) = spawn_scheduler(&cluster().runtime);
+    let err = failed_query(format!("df://127.0.0.1:{port}"), async |_| {
+        scheduler.abort();
+        let _ = scheduler.await;
+    });
+    assert_eq!(
+        err,
+        format!(
+            "cannot reach the Ballista scheduler at df://127.0.0.1:{port} (Connection refused); \
+             start one with `lathe cluster scheduler` or check --cluster"
+        )
+    );
 }
 
 fn lathe() -> std::process::Command {
@@ -256,59 +304,10 @@ fn lathe() -> std::process::Command {
     command
 }
 
-fn wait_for_port(port: u16, what: &str, children: &mut Children) {
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        for child in &mut children.0 {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("a cluster process exited with {status} before the {what} listened");
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the {what} did not listen on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn subprocesses_scheduler_two_executors_and_a_client() {
-    let work = tempfile::tempdir().unwrap();
-    let scheduler_port = free_port();
-    let mut children = Children(Vec::new());
-    children.0.push(
-        lathe()
-            .args(["cluster", "scheduler", "--bind-host", "127.0.0.1"])
-            .args(["--external-host", "127.0.0.1"])
-            .args(["--bind-port", &scheduler_port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("cannot start lathe cluster scheduler"),
-    );
-    wait_for_port(scheduler_port, "scheduler", &mut children);
-    for i in 0..2 {
-        let port = free_port();
-        let dir = work.path().join(format!("executor-{i}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        children.0.push(
-            lathe()
-                .args(["cluster", "executor", "--bind-host", "127.0.0.1"])
-                .args(["--external-host", "127.0.0.1"])
-                .args(["--scheduler-host", "127.0.0.1"])
-                .args(["--scheduler-port", &scheduler_port.to_string()])
-                .args(["--bind-port", &port.to_string()])
-                .args(["--bind-grpc-port", &free_port().to_string()])
-                .args(["--work-dir", &dir.to_string_lossy()])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .expect("cannot start lathe cluster executor"),
-        );
-        wait_for_port(port, "executor", &mut children);
-    }
-    let url = format!("df://127.0.0.1:{scheduler_port}");
+    let mut cluster = SubprocessCluster::start(|_| {}, &[], &[]);
+    let url = cluster.url.clone();
     for name in ["daily_active_users", "revenue_by_category"] {
         let local = lathe()
             .args(["run", name, "--format", "csv"])
@@ -333,7 +332,7 @@ fn subprocesses_scheduler_two_executors_and_a_client() {
         assert_eq!(text, String::from_utf8(local.stdout).unwrap(), "{name}");
     }
     // A scheduler that is gone: one sentence and exit status 1.
-    drop(children);
+    cluster.stop();
     let gone = lathe()
         .args(["--cluster", &url, "-c", "SELECT 1"])
         .output()
@@ -347,4 +346,131 @@ fn subprocesses_scheduler_two_executors_and_a_client() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// Events in the hour of the executor-loss test: enough that each executor
+/// works on its share for a while (about a second on a quiet two-core
+/// machine), so that one can be killed in the middle of the query.
+const LOSS_EVENTS: u64 = 600_000;
+
+#[test]
+fn an_executor_killed_mid_query_is_replaced_and_the_answer_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw");
+    let truth = write_spike_hour(&raw, LOSS_EVENTS);
+    // A shuffle (GROUP BY session), then a final aggregate: the tasks of
+    // both stages run on both executors.
+    let sql = format!(
+        "SELECT count(*) AS sessions, sum(n) AS events FROM \
+         (SELECT session_id, count(*) AS n FROM web.clickstream \
+          WHERE datehour = '{SPIKE_HOUR}' GROUP BY session_id)"
+    );
+    let query = |command: &mut std::process::Command| {
+        command
+            .args(["--config", "/dev/null", "--catalog", "catalog"])
+            .arg("--map")
+            .arg(format!("s3://acme-raw/={}/", raw.display()))
+            .args(["--format", "csv", "-c", &sql]);
+    };
+    let mut local = lathe();
+    query(&mut local);
+    let local = local.output().unwrap();
+    assert!(
+        local.status.success(),
+        "{}",
+        String::from_utf8_lossy(&local.stderr)
+    );
+    let expected = format!(
+        "\"sessions\",\"events\"\n\"{}\",\"{}\"\n",
+        truth.sessions, truth.events
+    );
+    assert_eq!(String::from_utf8(local.stdout).unwrap(), expected);
+
+    // Ballista notices a lost executor when a shuffle read from it fails,
+    // or when its heartbeats stop for --executor-timeout-seconds (180 by
+    // default; 10 here, so the test does not wait three minutes).
+    let mut cluster = SubprocessCluster::start(
+        |_| {},
+        &[
+            "--executor-timeout-seconds",
+            "10",
+            "--expire-dead-executor-interval-seconds",
+            "1",
+        ],
+        &["--executor-heartbeat-interval-seconds", "1"],
+    );
+    let before = entries(&cluster.work_dir(1));
+    let mut client = lathe();
+    query(client.args(["--cluster", &cluster.url]));
+    let client = client
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut client = Client(Some(client));
+    // The moment executor 1 has started on the query, it dies.
+    let started = Instant::now();
+    while entries(&cluster.work_dir(1)) == before {
+        assert!(
+            client.running(),
+            "the query ended before executor 1 took part in it"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "executor 1 was given no task"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cluster.kill_executor(1);
+    let killed = Instant::now();
+    assert!(
+        client.running(),
+        "the query ended before executor 1 was killed"
+    );
+    let out = client.finish(Duration::from_secs(300));
+    eprintln!(
+        "executor 1 killed {:.1} s into the query; the answer came {:.1} s later",
+        (killed - started).as_secs_f64(),
+        killed.elapsed().as_secs_f64()
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+    // Ballista reran what the dead executor held or was running.
+    let log = cluster.log("scheduler");
+    assert!(
+        log.contains("FetchPartitionError") || log.contains("Removing executor"),
+        "the scheduler never noticed the lost executor:\n{log}"
+    );
+}
+
+/// A child process killed when dropped, however the test ends.
+struct Client(Option<std::process::Child>);
+
+impl Client {
+    fn running(&mut self) -> bool {
+        matches!(self.0.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    /// Waits for the child (killing it after `limit`) and returns its output.
+    fn finish(&mut self, limit: Duration) -> std::process::Output {
+        let started = Instant::now();
+        while self.running() {
+            assert!(started.elapsed() < limit, "no answer within {limit:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.0.take().unwrap().wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
