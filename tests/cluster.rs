@@ -181,7 +181,7 @@ fn named_queries_answer_as_locally() {
 }
 
 #[test]
-fn gzip_json_with_projection_and_trino_functions() {
+fn gzip_json_with_projection_trino_functions_lambdas_and_unnest() {
     let queries = [
         // Three of the table's columns, from one hour's gzipped files.
         "SELECT session_id, device.os AS os, utm['campaign'] AS campaign FROM web.clickstream \
@@ -194,6 +194,13 @@ fn gzip_json_with_projection_and_trino_functions() {
          json_extract_scalar('{\"a\": {\"b\": 7}}', '$.a.b') AS b \
          FROM web.clickstream WHERE datehour BETWEEN '2024/05/04/17' AND '2024/05/04/19' \
          GROUP BY 1 ORDER BY 1",
+        // Athena's dialect: a lambda over a column, UNNEST over a column.
+        "SELECT session_id, transform(tags, t -> upper(t)) AS tags, \
+         reduce(tags, 0, (n, t) -> n + length(t), n -> n) AS letters \
+         FROM web.clickstream WHERE datehour = '2024/05/04/18' AND cardinality(tags) > 0 \
+         ORDER BY event_id",
+        "SELECT tag, count(*) AS events FROM web.clickstream CROSS JOIN UNNEST(tags) AS u(tag) \
+         WHERE datehour BETWEEN '2024/05/04/17' AND '2024/05/04/19' GROUP BY 1 ORDER BY 1",
         // A join across formats: JSON events with Parquet products.
         "SELECT p.category, count(*) AS events FROM web.clickstream c \
          JOIN master.products p ON c.product_id = p.product_id \
