@@ -267,19 +267,6 @@ impl GlueTableProvider {
         let target_partitions = state.config().target_partitions().max(1);
         match format {
             StorageFormat::Parquet => {
-                let files = statistics::with_parquet_statistics(
-                    state,
-                    &url,
-                    table_schema.file_schema(),
-                    files,
-                )
-                .await?;
-                let (groups, stats) = compute_all_files_statistics(
-                    FileGroup::new(files).split_files(target_partitions),
-                    Arc::clone(&self.schema),
-                    state.config().collect_statistics(),
-                    false,
-                )?;
                 // What `ParquetFormat::create_physical_plan` builds (DataFusion's
                 // cached footer reader), with each file's types checked against
                 // the catalog first (see `parquet_check`).
@@ -299,6 +286,20 @@ impl GlueTableProvider {
                     columns: self.def.columns.clone().into(),
                     prefix,
                 };
+                let files = statistics::with_parquet_statistics(
+                    state,
+                    &url,
+                    table_schema.file_schema(),
+                    &checked,
+                    files,
+                )
+                .await?;
+                let (groups, stats) = compute_all_files_statistics(
+                    FileGroup::new(files).split_files(target_partitions),
+                    Arc::clone(&self.schema),
+                    state.config().collect_statistics(),
+                    false,
+                )?;
                 let source = ParquetSource::new(table_schema)
                     .with_table_parquet_options(state.table_options().parquet.clone())
                     .with_parquet_file_reader_factory(Arc::new(checked));

@@ -9,13 +9,15 @@
 mod common;
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ballista_executor::executor_process::ExecutorProcessConfig;
 use ballista_scheduler::config::SchedulerConfig;
 use common::cluster::{SubprocessCluster, entries, free_port};
 use common::spike::{SPIKE_HOUR, write_spike_hour};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::parquet::arrow::ArrowWriter;
 use lathe::{Config, Engine};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
@@ -232,6 +234,66 @@ fn parquet_with_registered_partitions_and_upper_case_columns() {
     ]
     .map(String::from);
     run(same_answers(&cluster().url, &catalog, &queries));
+}
+
+/// The sentence of the query's failure, with the engine of `config`.
+async fn failure(config: &Config, sql: &str) -> String {
+    let engine = Engine::new(config).await.unwrap();
+    let err = match engine.sql(sql).await {
+        Ok(frame) => frame.collect().await.map(|_| ()).unwrap_err().into(),
+        Err(e) => e,
+    };
+    err.user_message()
+}
+
+#[test]
+fn a_parquet_file_of_other_column_types_is_named_with_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data/ids");
+    std::fs::create_dir_all(&data).unwrap();
+    let batch = RecordBatch::try_from_iter(vec![(
+        "id",
+        Arc::new(StringArray::from(vec!["x", "y"])) as ArrayRef,
+    )])
+    .unwrap();
+    let file = data.join("part-0.parquet");
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir_all(catalog.join("h")).unwrap();
+    let table = serde_json::json!({"Table": {
+        "Name": "ids", "DatabaseName": "h", "PartitionKeys": [],
+        "Parameters": {"classification": "parquet"},
+        "StorageDescriptor": {
+            "Columns": [{"Name": "id", "Type": "bigint"}],
+            "Location": format!("file://{}/", data.display()),
+            "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            "SerdeInfo": {"SerializationLibrary":
+                "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}}}});
+    std::fs::write(catalog.join("h/ids.json"), table.to_string()).unwrap();
+    let config = sample_config(&catalog);
+    let sql = "SELECT sum(id) FROM h.ids";
+    let url = cluster().url.clone();
+    let (local, remote) = run(async {
+        let remote = Config {
+            cluster: Some(url),
+            ..config.clone()
+        };
+        (failure(&config, sql).await, failure(&remote, sql).await)
+    });
+    assert_eq!(
+        local,
+        format!(
+            "{}: column id is string in the file but bigint in table h.ids; fix the file or \
+             the column's type in the catalog",
+            file.display()
+        )
+    );
+    // The scheduler checks the footers it reads to plan (the executors get
+    // the scan without lathe's checking reader).
+    assert_eq!(remote, format!("the query failed on the cluster: {local}"));
 }
 
 #[test]

@@ -10,6 +10,11 @@
 //! Widening within a family (int → bigint, float → double, decimals,
 //! timestamp units, string ↔ binary) is accepted, as Trino's Parquet reader
 //! accepts it; a change of family (string → bigint, struct → string) is not.
+//!
+//! Planning checks the footers it reads for statistics too
+//! (`statistics`): on a Ballista cluster that is the scheduler, the one
+//! process that keeps this factory (datafusion-proto ships a Parquet scan to
+//! the executors without its reader factory).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -40,6 +45,36 @@ pub(crate) struct CheckedReaderFactory {
     pub(crate) columns: Arc<[Column]>,
     /// How files are named in messages: `s3://bucket/` or `/` for local files.
     pub(crate) prefix: Arc<str>,
+}
+
+impl CheckedReaderFactory {
+    /// Refuses the file at `location` (in the table's store) when its
+    /// footer's columns (`file_fields`) disagree with the catalog.
+    pub(crate) fn check(
+        &self,
+        location: &object_store::path::Path,
+        file_fields: &[Arc<Field>],
+    ) -> Result<(), Error> {
+        check(&self.columns, file_fields, &self.table, || {
+            format!("{}{location}", self.prefix)
+        })
+    }
+}
+
+/// The refusal of a file whose columns disagree with the catalog's.
+fn check(
+    columns: &[Column],
+    file_fields: &[Arc<Field>],
+    table: &str,
+    file: impl FnOnce() -> String,
+) -> Result<(), Error> {
+    match mismatch(columns, file_fields, table) {
+        Some(reason) => Err(Error::DataFile {
+            file: file(),
+            reason,
+        }),
+        None => Ok(()),
+    }
 }
 
 impl ParquetFileReaderFactory for CheckedReaderFactory {
@@ -94,12 +129,10 @@ impl AsyncFileReader for CheckedReader {
             let file_meta = metadata.file_metadata();
             let schema =
                 parquet_to_arrow_schema(file_meta.schema_descr(), file_meta.key_value_metadata())?;
-            if let Some(reason) = mismatch(&self.columns, schema.fields(), &self.table) {
-                return Err(ParquetError::External(Box::new(Error::DataFile {
-                    file: self.file.clone(),
-                    reason,
-                })));
-            }
+            check(&self.columns, schema.fields(), &self.table, || {
+                self.file.clone()
+            })
+            .map_err(|e| ParquetError::External(Box::new(e)))?;
             Ok(metadata)
         }
         .boxed()

@@ -30,12 +30,16 @@ use datafusion::parquet::arrow::parquet_to_arrow_schema;
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 
+use super::parquet_check::CheckedReaderFactory;
+
 /// `files` with the statistics of their footers attached, when the session
-/// collects statistics; unchanged otherwise.
+/// collects statistics; unchanged otherwise. Each footer read is checked
+/// against the catalog with `checked` (see `parquet_check`).
 pub(super) async fn with_parquet_statistics(
     state: &dyn Session,
     url: &ObjectStoreUrl,
     file_schema: &SchemaRef,
+    checked: &CheckedReaderFactory,
     files: Vec<PartitionedFile>,
 ) -> Result<Vec<PartitionedFile>> {
     if !state.config().collect_statistics() {
@@ -51,7 +55,8 @@ pub(super) async fn with_parquet_statistics(
         .map(|file| {
             let store = Arc::clone(&store);
             async move {
-                let stats = file_statistics(state, store.as_ref(), file_schema, &file).await?;
+                let stats =
+                    file_statistics(state, store.as_ref(), file_schema, checked, &file).await?;
                 Ok::<_, DataFusionError>(file.with_statistics(Arc::new(stats)))
             }
         })
@@ -64,6 +69,7 @@ async fn file_statistics(
     state: &dyn Session,
     store: &dyn ObjectStore,
     file_schema: &SchemaRef,
+    checked: &CheckedReaderFactory,
     file: &PartitionedFile,
 ) -> Result<Statistics> {
     let cache = state.runtime_env().cache_manager.get_file_metadata_cache();
@@ -85,6 +91,9 @@ async fn file_statistics(
         file_metadata.schema_descr(),
         file_metadata.key_value_metadata(),
     )?;
+    checked
+        .check(&file.object_meta.location, physical.fields())
+        .map_err(|e| DataFusionError::External(Box::new(e)))?;
     // Read each column's statistics under the file's own name and type (the
     // scan matches names case-insensitively), then forget those whose type is
     // not the catalog's: their min/max would be of the wrong type. A column
