@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::render::{self, OutputFormat};
 
 mod encode;
+pub(crate) mod plain;
 
 use encode::{Compressor, Counting};
 
@@ -335,12 +336,20 @@ impl Export {
                 let properties = WriterProperties::builder()
                     .set_compression(ParquetCompression::SNAPPY)
                     .build();
-                let mut writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(properties))
+                let plain = plain::plain_schema(&schema);
+                let file_schema = plain.clone().unwrap_or_else(|| Arc::clone(&schema));
+                let mut writer = ArrowWriter::try_new(out, file_schema, Some(properties))
                     .map_err(|e| self.invalid(&e.to_string()))?;
                 while let Some(batch) = stream.next().await {
-                    writer
-                        .write(&batch?)
-                        .map_err(|e| self.invalid(&e.to_string()))?;
+                    let batch = batch?;
+                    let written = match &plain {
+                        Some(plain) => writer.write(
+                            &plain::plain_batch(&batch, plain)
+                                .map_err(|e| self.invalid(&e.to_string()))?,
+                        ),
+                        None => writer.write(&batch),
+                    };
+                    written.map_err(|e| self.invalid(&e.to_string()))?;
                 }
                 self.encoder = Encoder::Parquet(Box::new(writer));
             }

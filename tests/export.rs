@@ -306,6 +306,24 @@ fn unload_writes_athena_layout_and_reads_back_through_the_catalog() {
         folders.iter().all(|f| f.starts_with("category=")),
         "{folders:?}"
     );
+    // Strings read from Parquet as views are written as plain strings.
+    let folder = target.join("category=electronics");
+    let file = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .unwrap();
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(&file).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        reader.schema().field_with_name("name").unwrap().data_type(),
+        &datafusion::arrow::datatypes::DataType::Utf8,
+        "{}",
+        file.display()
+    );
 
     // A table over the output answers as the query did.
     let table = serde_json::json!({"Table": {

@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use datafusion::common::config::{CsvOptions, JsonOptions, TableParquetOptions};
 use datafusion::common::parsers::{CompressionTypeVariant, CsvQuoteStyle};
 use datafusion::dataframe::{DataFrame, DataFrameWriteOptions};
+use datafusion::logical_expr::{Expr, ExprSchemable};
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path as ObjectPath;
@@ -75,6 +76,7 @@ impl Engine {
         spec: &WriteSpec<'_>,
     ) -> Result<Vec<String>> {
         let statement = spec.statement;
+        let frame = plain_frame(frame)?;
         let target = crate::storage::resolve(location, &self.map)?;
         let store = self.ctx.runtime_env().object_store(&target.store)?;
         let before: HashSet<ObjectPath> = store
@@ -297,6 +299,26 @@ fn remove_empty_folders(dir: &std::path::Path) {
             let _ = std::fs::remove_dir(entry.path());
         }
     }
+}
+
+/// The frame with its view-typed columns cast to plain types, which is what
+/// lathe writes (see [`crate::export::plain`]).
+fn plain_frame(frame: DataFrame) -> Result<DataFrame> {
+    let Some(plain) = crate::export::plain::plain_schema(frame.schema().as_arrow()) else {
+        return Ok(frame);
+    };
+    let columns = frame
+        .schema()
+        .columns()
+        .into_iter()
+        .zip(plain.fields())
+        .map(|(column, field)| {
+            Expr::Column(column)
+                .cast_to(field.data_type(), frame.schema())
+                .map(|e| e.alias(field.name()))
+        })
+        .collect::<datafusion::common::Result<Vec<_>>>()?;
+    Ok(frame.select(columns)?)
 }
 
 #[cfg(test)]

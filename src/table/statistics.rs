@@ -19,7 +19,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::Session;
 use datafusion::common::stats::{ColumnStatistics, Statistics};
 use datafusion::common::{DataFusionError, Result};
@@ -104,6 +104,14 @@ async fn file_statistics(
         .fields()
         .iter()
         .map(|field| match file_field(&physical, field.name()) {
+            // A string column read as `Utf8View` takes its statistics as views.
+            Some(found)
+                if field.data_type() == &DataType::Utf8View
+                    && matches!(found.data_type(), DataType::Utf8 | DataType::LargeUtf8) =>
+            {
+                matched_type.push(true);
+                found.clone().with_data_type(DataType::Utf8View)
+            }
             Some(found) => {
                 matched_type.push(found.data_type() == field.data_type());
                 found.clone()

@@ -240,6 +240,39 @@ pub fn build() -> Fixtures {
     .unwrap();
     write_parquet(&data.join("shouting/part-0.parquet"), &batch);
 
+    // fx.mixed: a Parquet table with one partition registered as OpenX JSON
+    // (Glue keeps a storage descriptor per partition). Parquet strings are
+    // read as views; the JSON partition's are cast to match.
+    write_json(
+        &fx.join("mixed.json"),
+        &table(
+            "mixed",
+            &[("id", "bigint"), ("label", "string")],
+            "../data/mixed/",
+            PARQUET,
+            json!({}),
+            &[("part", "string")],
+        ),
+    );
+    write_json(
+        &fx.join("mixed.partitions.json"),
+        &json!({"Partitions": [
+            {"Values": ["columnar"], "StorageDescriptor": {"Location": "../data/mixed/part=columnar/"}},
+            {"Values": ["lines"], "StorageDescriptor": {"Location": "../data/mixed/part=lines/",
+                "SerdeInfo": {"SerializationLibrary": OPENX}}}
+        ]}),
+    );
+    let batch = RecordBatch::try_from_iter(vec![
+        ("id", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+        ("label", Arc::new(StringArray::from(vec!["one", "two"]))),
+    ])
+    .unwrap();
+    write_parquet(&data.join("mixed/part=columnar/a.parquet"), &batch);
+    write(
+        &data.join("mixed/part=lines/a.json"),
+        b"{\"id\": 3, \"label\": \"three\"}\n{\"id\": 4}\n",
+    );
+
     // fx.registered: partitions registered with their own (non-Hive) locations;
     // one registered partition has no data at all.
     write_json(
