@@ -264,13 +264,18 @@ impl GlueTableProvider {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let (data_fields, partition_fields) = self.schema.fields().split_at(self.def.columns.len());
+        // Parquet reads the table's schema (strings as views); our JSON and
+        // text decoders build the catalog's types, cast afterwards.
+        let file_schema = match format {
+            StorageFormat::Parquet => Arc::new(Schema::new(data_fields.to_vec())),
+            _ => self.def.file_schema(),
+        };
+        let table_schema = TableSchema::builder(file_schema)
+            .with_table_partition_cols(partition_fields.to_vec())
+            .build();
         let target_partitions = state.config().target_partitions().max(1);
         match format {
             StorageFormat::Parquet => {
-                let table_schema =
-                    TableSchema::builder(Arc::new(Schema::new(data_fields.to_vec())))
-                        .with_table_partition_cols(partition_fields.to_vec())
-                        .build();
                 // What `ParquetFormat::create_physical_plan` builds (DataFusion's
                 // cached footer reader), with each file's types checked against
                 // the catalog first (see `parquet_check`).
@@ -319,9 +324,6 @@ impl GlueTableProvider {
                 Ok(DataSourceExec::from_data_source(config))
             }
             StorageFormat::Json(serde) => {
-                let table_schema = TableSchema::builder(self.def.file_schema())
-                    .with_table_partition_cols(partition_fields.to_vec())
-                    .build();
                 let groups = FileGroup::new(files).split_files(target_partitions);
                 let options = JsonOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeJsonSource::new(table_schema, options));
@@ -329,9 +331,6 @@ impl GlueTableProvider {
                 self.as_read_schema(scan, projection)
             }
             StorageFormat::Text(serde) => {
-                let table_schema = TableSchema::builder(self.def.file_schema())
-                    .with_table_partition_cols(partition_fields.to_vec())
-                    .build();
                 let groups = FileGroup::new(files).split_files(target_partitions);
                 let options = TextOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeTextSource::new(table_schema, options));
