@@ -10,12 +10,24 @@ use std::time::{Duration, Instant};
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A port nothing listens on at the moment.
+///
+/// Never the same port twice in one test binary: a cluster takes several
+/// ports before any process binds them, and two that came back equal made
+/// an executor fail to bind (the test then waited for it in vain).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("no free loopback port")
-        .local_addr()
-        .expect("no local address")
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("no free loopback port")
+            .local_addr()
+            .expect("no local address")
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// The running processes: the scheduler first, then the executors.
