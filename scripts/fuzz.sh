@@ -16,7 +16,7 @@ seconds="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(hive_type glue_table ddl projection json_lines csv_writer)
+    targets=(hive_type glue_table ddl projection json_lines csv_writer json_pick)
 fi
 target_dir="${FUZZ_TARGET_DIR:-fuzz/target}"
 command -v cargo-fuzz >/dev/null || nice -n 19 cargo install cargo-fuzz
@@ -56,6 +56,12 @@ seed() {
             '{"id":1,"name":"a","price":"12.50","ts":"2024-05-01 10:00:00","day":"2024-05-01","ok":true,"score":1.5,"ratio":0.5,"small":7,"code":"abc","tags":["x","y"],"attrs":{"k":1},"s":{"a":1,"b":[{"c":"z","d":2.0}],"e":{"m":[1,2]}}}' \
             '{"ID":2,"Full":{"Name":"n"},"ts":"2024-05-01T10:00:00.123+02:00","s":null,"tags":null}' \
             >"$dir/own-schema" ;;
+    json_pick)
+        # Lines of the sample, and the replayed regressions.
+        for f in $(find sample/raw -name '*.gz' | sort | head -n 4); do
+            zcat "$f" | head -n 5
+        done | split -l 1 - "$dir/sample-"
+        cp fuzz/regressions/json_pick/* "$dir/" ;;
     esac
 }
 

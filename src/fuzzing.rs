@@ -257,3 +257,25 @@ fn utf8(data: &[u8]) -> Result<&str> {
         reason: format!("not UTF-8: {e}"),
     })
 }
+
+/// The keys [`json_pick`] picks: plain, and one that differs only in case.
+pub const JSON_PICK_KEYS: &[&str] = &["a", "b", "A", "long_key_name_over_16"];
+
+/// Parses one line with the JSON fast path and with serde_json alone, and
+/// panics if they disagree: a line the fast path accepts must be an object
+/// to serde_json too, with the same values picked (the last of duplicates).
+pub fn json_pick(line: &[u8]) {
+    let pick = |key: &str| JSON_PICK_KEYS.iter().position(|k| *k == key);
+    let mut fast = vec![None; JSON_PICK_KEYS.len()];
+    let mut slow = fast.clone();
+    let fast_result = crate::json::parse_picked(line, pick, &mut fast);
+    let slow_result = crate::json::parse_picked_with_serde(line, pick, &mut slow);
+    match (&fast_result, &slow_result) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b, "verdicts differ");
+            assert_eq!(fast, slow, "picked values differ");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("fast {fast_result:?}, serde_json {slow_result:?}"),
+    }
+}

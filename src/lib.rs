@@ -15,6 +15,7 @@
 //! - `table`: the table provider (partitions, pruning, file scans)
 //! - `json`: the SerDe-aware JSON file source
 //! - `lines`: splitting byte streams into lines, for both decoders
+//! - `gzip`: whole-file gzip inflation (libdeflate) for the JSON and text scans
 //! - `text`: the CSV/TSV file source (LazySimpleSerDe, OpenCSVSerde, RegexSerDe)
 //! - `engine`: the DataFusion session, statement planning, and running
 //!   Athena statements (DDL, UNLOAD, CREATE TABLE AS, INSERT INTO); lateral
@@ -51,6 +52,7 @@ pub mod export;
 mod functions;
 #[doc(hidden)]
 pub mod fuzzing;
+mod gzip;
 mod hive_type;
 mod java_date;
 mod json;

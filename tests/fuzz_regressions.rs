@@ -36,7 +36,7 @@ fn assert_clean(error: &lathe::Error) {
 #[test]
 fn every_regression_folder_names_a_target() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
-    let known = ["hive_type", "glue_table", "ddl", "json_lines"];
+    let known = ["hive_type", "glue_table", "ddl", "json_lines", "json_pick"];
     for entry in std::fs::read_dir(dir).expect("fuzz/regressions") {
         let name = entry.expect("a folder entry").file_name();
         let name = name.to_string_lossy();
@@ -45,6 +45,13 @@ fn every_regression_folder_names_a_target() {
             "no replay for fuzz/regressions/{name}"
         );
     }
+}
+
+#[test]
+fn json_pick_regressions() {
+    // Lines where the fast path must decline or agree with serde_json.
+    let count = replay("json_pick", fuzzing::json_pick);
+    assert!(count > 0, "fuzz/regressions/json_pick is empty");
 }
 
 #[test]

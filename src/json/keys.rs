@@ -66,12 +66,16 @@ impl KeyIndex {
 
     /// The field a key feeds, if any.
     pub(crate) fn get(&mut self, key: &str) -> Option<usize> {
-        let hash = Memo::hash(key.as_bytes());
-        if let Some(found) = self.memo.get(hash, key.as_bytes()) {
+        if self.names.is_empty() {
+            // Nothing wanted (`count(*)`): no key feeds a field.
+            return None;
+        }
+        let print = Print::of(key.as_bytes());
+        if let Some(found) = self.memo.get(print, key.as_bytes()) {
             return found;
         }
         let found = self.resolve(key);
-        self.memo.insert(hash, key.as_bytes(), found);
+        self.memo.insert(print, key.as_bytes(), found);
         found
     }
 
@@ -116,8 +120,47 @@ impl KeyIndex {
     }
 }
 
-/// A raw key and the field it feeds.
-type MemoEntry = (Box<[u8]>, Option<usize>);
+/// The length and the first and last eight bytes of a key (zero-padded):
+/// keys of up to 16 bytes are equal exactly when their prints are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Print {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Print {
+    fn of(key: &[u8]) -> Self {
+        let len = key.len();
+        let mut head = [0u8; 8];
+        let mut tail = [0u8; 8];
+        if len >= 8 {
+            head.copy_from_slice(&key[..8]);
+            tail.copy_from_slice(&key[len - 8..]);
+        } else {
+            head[..len].copy_from_slice(key);
+        }
+        Self {
+            len,
+            head: u64::from_le_bytes(head),
+            tail: u64::from_le_bytes(tail),
+        }
+    }
+
+    fn hash(self) -> usize {
+        let mixed = self.head ^ self.tail.rotate_left(29) ^ self.len as u64;
+        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 57) as usize
+    }
+}
+
+/// A raw key and the field it feeds; `rest` holds the key's bytes between
+/// its first and last eight, for keys longer than 16 bytes.
+#[derive(Clone)]
+struct MemoEntry {
+    print: Print,
+    rest: Box<[u8]>,
+    found: Option<usize>,
+}
 
 /// Raw key → field, for the keys seen so far (up to a bound, so objects
 /// used as maps with ever-new keys cannot make it grow without end).
@@ -132,48 +175,46 @@ impl Memo {
     const SLOTS: usize = 128;
     const MAX_LEN: usize = Self::SLOTS / 2;
 
-    /// A cheap hash of the length and the first and last eight bytes.
-    fn hash(key: &[u8]) -> usize {
-        let n = key.len();
-        let mut head = [0u8; 8];
-        let mut tail = [0u8; 8];
-        if n >= 8 {
-            head.copy_from_slice(&key[..8]);
-            tail.copy_from_slice(&key[n - 8..]);
-        } else {
-            head[..n].copy_from_slice(key);
-        }
-        let mixed = u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29) ^ n as u64;
-        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 57) as usize
+    fn middle(key: &[u8]) -> &[u8] {
+        key.get(8..key.len().saturating_sub(8)).unwrap_or_default()
     }
 
     /// `Some(field)` when the key was seen before.
-    fn get(&self, hash: usize, key: &[u8]) -> Option<Option<usize>> {
+    fn get(&self, print: Print, key: &[u8]) -> Option<Option<usize>> {
         if self.slots.is_empty() {
             return None;
         }
-        let mut i = hash;
+        let mut i = print.hash();
         loop {
             match &self.slots[i % Self::SLOTS] {
                 None => return None,
-                Some((seen, found)) if **seen == *key => return Some(*found),
+                Some(entry)
+                    if entry.print == print
+                        && (print.len <= 16 || *entry.rest == *Self::middle(key)) =>
+                {
+                    return Some(entry.found);
+                }
                 Some(_) => i += 1,
             }
         }
     }
 
-    fn insert(&mut self, hash: usize, key: &[u8], found: Option<usize>) {
+    fn insert(&mut self, print: Print, key: &[u8], found: Option<usize>) {
         if self.len >= Self::MAX_LEN {
             return;
         }
         if self.slots.is_empty() {
             self.slots.resize(Self::SLOTS, None);
         }
-        let mut i = hash;
+        let mut i = print.hash();
         while self.slots[i % Self::SLOTS].is_some() {
             i += 1;
         }
-        self.slots[i % Self::SLOTS] = Some((key.into(), found));
+        self.slots[i % Self::SLOTS] = Some(MemoEntry {
+            print,
+            rest: Self::middle(key).into(),
+            found,
+        });
         self.len += 1;
     }
 }
@@ -234,6 +275,22 @@ mod tests {
                 assert_eq!(keys.get(&format!("key{i}")), expected);
             }
         }
+    }
+
+    #[test]
+    fn long_keys_differing_only_in_the_middle() {
+        // Same length and the same first and last eight bytes.
+        let names = ["prefix__a__suffix_", "prefix__b__suffix_", "short"];
+        let mut keys = index(&names, false, false);
+        for _ in 0..2 {
+            assert_eq!(keys.get("prefix__b__suffix_"), Some(1));
+            assert_eq!(keys.get("prefix__c__suffix_"), None);
+            assert_eq!(keys.get("prefix__a__suffix_"), Some(0));
+            assert_eq!(keys.get("shorT"), None);
+            assert_eq!(keys.get("short"), Some(2));
+        }
+        let mut nothing = index(&[], true, true);
+        assert_eq!(nothing.get("a.b"), None);
     }
 
     #[test]

@@ -97,6 +97,26 @@ fn write_string(out: &mut String, s: &str) {
 /// is still an error. `Ok(Some(kind))`: valid JSON, but not an object.
 pub(crate) fn parse_picked<'a, F>(
     line: &'a [u8],
+    mut pick: F,
+    slots: &mut [Option<Node<'a>>],
+) -> Result<Option<&'static str>, serde_json::Error>
+where
+    F: FnMut(&str) -> Option<usize>,
+{
+    if let Ok(text) = std::str::from_utf8(line) {
+        // Most lines are plain objects: one pass, without serde's visitors.
+        if super::scan::pick_object(text, &mut pick, slots) {
+            return Ok(None);
+        }
+        slots.fill(None);
+    }
+    parse_picked_with_serde(line, pick, slots)
+}
+
+/// [`parse_picked`] with serde_json alone: the reference for the fast path,
+/// and the path for every line the fast path declines.
+pub(crate) fn parse_picked_with_serde<'a, F>(
+    line: &'a [u8],
     pick: F,
     slots: &mut [Option<Node<'a>>],
 ) -> Result<Option<&'static str>, serde_json::Error>
