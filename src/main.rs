@@ -18,6 +18,12 @@ mod shell;
 
 use cli::{Cli, Command, Settings};
 
+/// mimalloc, as datafusion-cli and Ballista's executor binary use: DataFusion
+/// allocates batches and hash tables from many threads. TPC-H SF1 q1-q22,
+/// interleaved medians: 5.17 s with glibc's malloc, 4.64 s with mimalloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     lathe::install_crypto_provider();
     // An internal panic is one line on stderr and a non-zero exit, not a dump.
