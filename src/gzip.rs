@@ -22,12 +22,15 @@ use libdeflate_sys::{
     libdeflate_result_LIBDEFLATE_SUCCESS as SUCCESS,
 };
 
-/// Compressed files up to this size are read whole and inflated at once.
-pub(crate) const WHOLE_FILE_MAX: u64 = 16 * 1024 * 1024;
+/// Compressed files up to this size are read whole and inflated at once
+/// (Firehose's default 5 MB buffer gives files well below it).
+pub(crate) const WHOLE_FILE_MAX: u64 = 8 * 1024 * 1024;
 
 /// The most text one whole-file inflation may produce: past it the file is
-/// streamed instead, so that a scan's memory stays bounded per open file.
-pub(crate) const INFLATED_MAX: usize = 256 * 1024 * 1024;
+/// streamed instead. This memory sits outside `--memory-limit` (like the
+/// decoder's other buffers), so it is bounded per open file: a scan opens
+/// one file per stream, `target_partitions` at once.
+pub(crate) const INFLATED_MAX: usize = 64 * 1024 * 1024;
 
 /// The inflated text of every member of `data`, or `None` when `data` is not
 /// whole, valid gzip or would inflate past `max_out` bytes (the caller then
