@@ -358,6 +358,57 @@ mod tests {
         }
     }
 
+    /// Mutated lines (bytes swapped for JSON's own characters, cut, doubled):
+    /// whatever the fast path accepts, serde_json accepts with the same picks.
+    #[test]
+    fn agrees_with_serde_json_on_mutated_lines() {
+        let seeds = [
+            r#"{"Device":{"Browser":"Chrome","Is_Mobile":false},"EVENT_ID":"4506b6db","a":1041,"Tags":["x"],"b":-2.5e-3,"A":"s\"t\u00e9"}"#,
+            r#"{"a": [1, {"b": null}, true], "long_key_name_over_16": 18446744073709551615, "b": "\ud83d\ude00"}"#,
+        ];
+        let palette = b"{}[]\":,\\ \t0123456789eE+-.tfnrulax\x01\xc3\xa9";
+        let keys = crate::fuzzing::JSON_PICK_KEYS;
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (mut accepted, mut tried) = (0, 0);
+        for round in 0..60_000 {
+            let mut line = seeds[round % seeds.len()].as_bytes().to_vec();
+            for _ in 0..1 + next(3) {
+                let at = next(line.len() + 1);
+                match next(4) {
+                    0 if at < line.len() => line[at] = palette[next(palette.len())],
+                    1 => line.insert(at, palette[next(palette.len())]),
+                    2 => line.truncate(at),
+                    _ => {
+                        let piece = line[at..].to_vec();
+                        line.extend(piece.iter().take(8));
+                    }
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&line) else {
+                continue;
+            };
+            tried += 1;
+            let mut pick = |key: &str| keys.iter().position(|k| *k == key);
+            let mut fast = vec![None; keys.len()];
+            if !pick_object(text, &mut pick, &mut fast) {
+                continue;
+            }
+            accepted += 1;
+            let mut slow = vec![None; keys.len()];
+            let verdict = super::super::node::parse_picked_with_serde(&line, pick, &mut slow);
+            assert!(matches!(verdict, Ok(None)), "{text}: {verdict:?}");
+            assert_eq!(fast, slow, "{text}");
+        }
+        // Enough mutants survive to make the comparison mean something.
+        assert!(accepted > tried / 20, "{accepted} of {tried} accepted");
+    }
+
     #[test]
     fn finds_special_bytes_at_every_offset() {
         for len in 0..20 {
