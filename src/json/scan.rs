@@ -53,34 +53,54 @@ impl<'a> Scan<'a> {
     {
         self.skip_space();
         self.eat(b'{')?;
-        self.skip_space();
-        if self.peek()? == b'}' {
-            self.at += 1;
-        } else {
-            loop {
-                self.eat(b'"')?;
-                let key_start = self.at;
-                if self.string_body()? {
-                    return None;
-                }
-                let key = self.text.get(key_start..self.at - 1)?;
-                self.skip_space();
-                self.eat(b':')?;
-                self.skip_space();
-                match pick(key) {
-                    Some(slot) => *slots.get_mut(slot)? = Some(self.node()?),
-                    None => self.skip_value(0)?,
-                }
-                self.skip_space();
-                match self.next()? {
-                    b',' => self.skip_space(),
-                    b'}' => break,
-                    _ => return None,
-                }
+        self.members(b'}', |scan| {
+            let (key, escaped) = scan.key()?;
+            if escaped {
+                return None;
             }
-        }
+            match pick(key) {
+                Some(slot) => *slots.get_mut(slot)? = Some(scan.node()?),
+                None => scan.skip_value(0)?,
+            }
+            Some(())
+        })?;
         self.skip_space();
         (self.at == self.bytes.len()).then_some(())
+    }
+
+    /// The members of an object or array, after its opening bracket: each
+    /// read by `each`, separated by commas, through the closing `close`.
+    fn members(&mut self, close: u8, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.skip_space();
+        if self.peek()? == close {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            each(self)?;
+            self.skip_space();
+            match self.next()? {
+                b',' => self.skip_space(),
+                byte if byte == close => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// An object member's key and its colon, with the spaces around it;
+    /// `true` when the key held an escape (its text is then still escaped).
+    /// Inlined by hand: left to the compiler, the clickstream `count(*)`
+    /// took 6% more CPU.
+    #[inline(always)]
+    fn key(&mut self) -> Option<(&'a str, bool)> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let escaped = self.string_body()?;
+        let key = self.text.get(start..self.at - 1)?;
+        self.skip_space();
+        self.eat(b':')?;
+        self.skip_space();
+        Some((key, escaped))
     }
 
     /// A picked value: a plain string borrows, anything else is serde_json's.
@@ -104,42 +124,14 @@ impl<'a> Scan<'a> {
             b'"' => self.string_body().map(drop),
             b'{' => {
                 let depth = Self::deeper(depth)?;
-                self.skip_space();
-                if self.peek()? == b'}' {
-                    self.at += 1;
-                    return Some(());
-                }
-                loop {
-                    self.eat(b'"')?;
-                    self.string_body()?;
-                    self.skip_space();
-                    self.eat(b':')?;
-                    self.skip_space();
-                    self.skip_value(depth)?;
-                    self.skip_space();
-                    match self.next()? {
-                        b',' => self.skip_space(),
-                        b'}' => return Some(()),
-                        _ => return None,
-                    }
-                }
+                self.members(b'}', |scan| {
+                    scan.key()?;
+                    scan.skip_value(depth)
+                })
             }
             b'[' => {
                 let depth = Self::deeper(depth)?;
-                self.skip_space();
-                if self.peek()? == b']' {
-                    self.at += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip_value(depth)?;
-                    self.skip_space();
-                    match self.next()? {
-                        b',' => self.skip_space(),
-                        b']' => return Some(()),
-                        _ => return None,
-                    }
-                }
+                self.members(b']', |scan| scan.skip_value(depth))
             }
             b't' => self.literal(b"rue"),
             b'f' => self.literal(b"alse"),
