@@ -83,6 +83,22 @@ fn ctrl_c_cancels_a_long_query_and_the_shell_goes_on() {
     quit(s);
 }
 
+/// Lines typed while a statement runs wait for the next prompt, as in psql.
+/// rustyline drops what it has read ahead when a line ends, unless it keeps
+/// its buffer between lines (its `buffer-redux` feature).
+#[test]
+fn lines_typed_ahead_are_kept_for_the_next_prompt() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = shell(home.path());
+    // One write, so the shell reads both lines at once.
+    s.send("SELECT 6 * 7 AS typed_ahead;\rSELECT 'second' AS typed_ahead;\r\\q\r")
+        .unwrap();
+    s.flush().unwrap();
+    s.exp_string("| 42 ").unwrap();
+    s.exp_string("| second ").unwrap();
+    s.exp_eof().expect("the shell exits on the \\q typed ahead");
+}
+
 #[test]
 fn history_survives_a_restart() {
     let home = tempfile::tempdir().unwrap();
