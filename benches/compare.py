@@ -254,7 +254,7 @@ def main():
         "",
         f"- {platform.platform()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
-        f"- lathe: {version([args.lathe, '--version'])}",
+        f"- lathe: {version([args.lathe, '--version'])} (the `bench-release` profile: thin LTO, one codegen unit)",
         f"- DuckDB CLI: {version([args.duckdb, '--version'])}",
         f"- datafusion-cli: {version([args.datafusion_cli, '--version'])}",
         "",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One command: lathe side by side with the DuckDB CLI and datafusion-cli.
 #   benches/compare.sh [--reps N] [--only tpch|clickstream|startup]...
-# Builds lathe (release), installs the peers from the registries (cached under
-# ~/.cache/lathe), generates the data once (TPC-H SF1 Parquet with tpchgen-cli;
-# ~1 GB of clickstream NDJSON with examples/gen_sample.rs), then runs
+# Builds lathe (the `bench-release` profile), installs the peers from the
+# registries (cached under ~/.cache/lathe), generates the data once (TPC-H SF1
+# Parquet with tpchgen-cli; ~1 GB of clickstream NDJSON with
+# examples/gen_sample.rs), then runs
 # benches/compare.py, which writes BENCHMARKS.md. Run by hand, on a quiet
 # machine; it takes about an hour the first time (building datafusion-cli),
 # 15-25 minutes after that.
@@ -20,8 +21,10 @@ tools="$cache/tools"
 mkdir -p "$data" "$tools"
 
 echo "== building lathe" >&2
-cargo build --release --bin lathe --example gen_sample
-lathe="$CARGO_TARGET_DIR/release/lathe"
+# lathe as it ships: the `bench-release` profile (thin LTO, one codegen unit).
+cargo build --profile bench-release --bin lathe
+cargo build --release --example gen_sample
+lathe="$CARGO_TARGET_DIR/bench-release/lathe"
 
 echo "== peers" >&2
 # The peers build in a target folder of their own, not lathe's.
