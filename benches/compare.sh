@@ -4,10 +4,10 @@
 # Builds lathe (the `bench-release` profile), installs the peers from the
 # registries (cached under ~/.cache/lathe), generates the data once (TPC-H SF1
 # Parquet with tpchgen-cli; ~1 GB of clickstream NDJSON with
-# examples/gen_sample.rs), then runs
-# benches/compare.py, which writes BENCHMARKS.md. Run by hand, on a quiet
-# machine; it takes about an hour the first time (building datafusion-cli),
-# 15-25 minutes after that.
+# examples/gen_sample.rs), then runs benches/compare.py, which writes
+# BENCHMARKS.md. Run by hand, on a quiet machine; it takes about an hour the
+# first time (building datafusion-cli and lathe's LTO build), 15-25 minutes
+# after that.
 #   LATHE_BENCH_DATA  where the data goes (default ~/.cache/lathe/bench-data)
 #   LATHE_BENCH_SCALE clickstream scale (default 260: ~1 GB uncompressed)
 set -euo pipefail
