@@ -18,6 +18,7 @@ use crate::error::Result;
 pub mod glue;
 pub(crate) mod glue_json;
 pub mod local;
+pub mod view;
 
 /// How a table's files are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,9 @@ pub struct TableDef {
     pub comment: Option<String>,
     /// The SerDe and input/output format class names as the catalog records them.
     pub storage: StorageClasses,
+    /// For a view (`TableType = VIRTUAL_VIEW`): its SQL and columns. A view
+    /// has no location or files; its `columns` are the view's, in Hive types.
+    pub view: Option<view::ViewDef>,
 }
 
 /// The class names of a storage descriptor, kept as written so that a table
@@ -105,6 +109,11 @@ pub struct StorageClasses {
 }
 
 impl TableDef {
+    /// Whether this is a view rather than a table.
+    pub fn is_view(&self) -> bool {
+        self.view.is_some()
+    }
+
     /// `database.table`.
     pub fn qualified_name(&self) -> String {
         format!("{}.{}", self.database, self.name)
@@ -231,6 +240,14 @@ pub trait Catalog: Debug + Send + Sync {
             "CREATE TABLE {}",
             table.qualified_name()
         )))
+    }
+
+    /// Registers a view (a [`TableDef`] whose `view` is set). With `replace`,
+    /// an existing entry of that name (the caller has checked it is a view)
+    /// is replaced; without, it is an error.
+    async fn create_view(&self, view: &TableDef, replace: bool) -> Result<()> {
+        let _ = replace;
+        Err(read_only(&format!("CREATE VIEW {}", view.qualified_name())))
     }
 
     /// Removes a table's catalog entry (and its registered partitions), never

@@ -38,6 +38,7 @@ mod show;
 mod show_functions;
 mod unload;
 mod unnest;
+mod views;
 
 pub use options::LatheOptions;
 use providers::GlueCatalogProvider;
@@ -291,10 +292,9 @@ pub async fn build_session(
     let ctx = SessionContext::new_with_state(state);
     let databases = catalog.databases().await?;
     let map = Arc::new(config.location_map.clone());
-    ctx.register_catalog(
-        CATALOG_NAME,
-        Arc::new(GlueCatalogProvider::new(catalog, map, databases)),
-    );
+    let provider = Arc::new(GlueCatalogProvider::new(catalog, map, databases));
+    provider.views().attach(&ctx);
+    ctx.register_catalog(CATALOG_NAME, provider);
     Ok(ctx)
 }
 

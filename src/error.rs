@@ -292,6 +292,25 @@ pub enum Error {
         reason: String,
     },
 
+    /// A view's query no longer plans, or no longer gives the view's columns
+    /// (Athena's words: a table it reads was dropped or changed).
+    #[error("View '{view}' is stale; it must be re-created ({reason})")]
+    StaleView {
+        /// `awsdatacatalog.db.view`.
+        view: String,
+        /// What no longer fits.
+        reason: String,
+    },
+
+    /// A view reads itself, directly or through other views.
+    #[error("View '{view}' is recursive: it reads itself ({path})")]
+    RecursiveView {
+        /// `awsdatacatalog.db.view`.
+        view: String,
+        /// The views read on the way, `a -> b -> a`.
+        path: String,
+    },
+
     /// A DDL or metadata statement could not be parsed.
     #[error("SQL syntax error at line {line}, column {column}: {reason}")]
     Syntax {

@@ -416,7 +416,8 @@ impl Shell {
         }
     }
 
-    /// `\d TABLE`: columns with their Hive types, then the partition keys.
+    /// `\d TABLE`: columns with their Hive types, then the partition keys (for
+    /// a view, its query).
     async fn describe(&mut self, name: &str) {
         let (db, table) = match name.split_once('.') {
             Some((db, t)) => (db.to_string(), t.to_string()),
@@ -441,6 +442,13 @@ impl Shell {
         }
         for k in &def.partition_keys {
             out.add_row([k.name.as_str(), k.type_string.as_str(), "partition key"]);
+        }
+        if let Some(view) = &def.view {
+            // A view has no files: its query says what it is.
+            self.print(
+                format!("{} (view)\n{out}\n{}\n", def.qualified_name(), view.sql).as_bytes(),
+            );
+            return;
         }
         let format = match def.format {
             lathe::catalog::StorageFormat::Parquet => "Parquet".to_string(),

@@ -355,6 +355,10 @@ fn trials(env: &Arc<Env>) -> Vec<Trial> {
         Box::new(writes::ddl_round_trip),
     );
     add(
+        "glue_writes::views_as_in_the_local_catalog".into(),
+        Box::new(writes::views_round_trip),
+    );
+    add(
         "glue_writes::errors".into(),
         Box::new(writes::glue_write_errors),
     );
@@ -418,13 +422,15 @@ fn catalog_suite(env: &Env, glue: bool) -> Result<(), Failed> {
             "databases".into()
         })?;
         let tables = catalog.tables("MASTER").await?;
-        check(tables == ["customers", "orders", "products"], || {
-            format!("{tables:?}")
-        })?;
+        check(
+            tables == ["customers", "daily_revenue", "orders", "products"],
+            || format!("{tables:?}"),
+        )?;
         for (db, table) in [
             ("Web", "ClickStream"),
             ("master", "orders"),
             ("MASTER", "Products"),
+            ("master", "Daily_Revenue"),
         ] {
             let def = catalog.table(db, table).await?;
             let expected = local.table(db, table).await?;
@@ -432,6 +438,20 @@ fn catalog_suite(env: &Env, glue: bool) -> Result<(), Failed> {
                 format!("{db}.{table}: {def:?} != {expected:?}")
             })?;
         }
+        // The sample's Athena-made view, as its hand-written JSON says.
+        let view = catalog.table("master", "daily_revenue").await?;
+        let sql = view.view.as_ref().map(|v| (v.sql.as_str(), v.schema.as_deref()));
+        check(
+            sql == Some((
+                "SELECT order_date, count(*) AS orders, sum(total) AS revenue\nFROM orders\nGROUP BY order_date",
+                Some("master"),
+            )),
+            || format!("{view:?}"),
+        )?;
+        let types: Vec<&str> = view.columns.iter().map(|c| c.type_string.as_str()).collect();
+        check(types == ["date", "bigint", "decimal(38,2)"], || {
+            format!("{types:?}")
+        })?;
         let err = catalog
             .table("web", "clikstream")
             .await

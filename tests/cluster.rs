@@ -182,6 +182,23 @@ fn named_queries_answer_as_locally() {
     ));
 }
 
+/// A view is planned on the client and inlined: the cluster runs the view's
+/// tables, and the sample's Athena-made view answers as locally.
+#[test]
+fn views_answer_as_locally() {
+    let queries = [
+        std::fs::read_to_string(common::repo().join("queries/weekly_revenue.sql")).unwrap(),
+        "SELECT order_date, orders, revenue FROM master.daily_revenue \
+         WHERE order_date >= DATE '2024-05-03' ORDER BY order_date"
+            .to_string(),
+    ];
+    run(same_answers(
+        &cluster().url,
+        &common::repo().join("catalog"),
+        &queries,
+    ));
+}
+
 #[test]
 fn gzip_json_with_projection_trino_functions_lambdas_and_unnest() {
     let queries = [

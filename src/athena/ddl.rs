@@ -8,10 +8,12 @@ use crate::hive_type::parse_hive_type;
 
 mod lexer;
 mod statement;
+mod view;
 
 use lexer::{Tok, Token, lex};
 pub(crate) use lexer::{quote_ident, quote_string};
 pub(crate) use statement::{ColumnDef, CreateTable, PartitionSpec, Statement, TableName};
+pub(crate) use view::CreateView;
 
 /// Parses `sql` if it is one of Athena's DDL or metadata statements.
 pub(crate) fn parse(sql: &str) -> Option<Result<Statement, Error>> {
@@ -37,6 +39,7 @@ fn is_ours(tokens: &[Token]) -> bool {
         _ => String::new(),
     };
     match word(0).as_str() {
+        "CREATE" if view::starts_view(&[word(1), word(2), word(3)]) => true,
         "CREATE" => match word(1).as_str() {
             "EXTERNAL" | "DATABASE" | "SCHEMA" => true,
             // `CREATE TABLE t (columns ...)` is Hive DDL; `CREATE TABLE t
@@ -56,10 +59,10 @@ fn is_ours(tokens: &[Token]) -> bool {
             }
             _ => false,
         },
-        "DROP" => matches!(word(1).as_str(), "DATABASE" | "SCHEMA" | "TABLE"),
+        "DROP" => matches!(word(1).as_str(), "DATABASE" | "SCHEMA" | "TABLE" | "VIEW"),
         "SHOW" => matches!(
             word(1).as_str(),
-            "TABLES" | "PARTITIONS" | "CREATE" | "COLUMNS" | "TBLPROPERTIES"
+            "TABLES" | "VIEWS" | "PARTITIONS" | "CREATE" | "COLUMNS" | "TBLPROPERTIES"
         ),
         "ALTER" => word(1) == "TABLE",
         "MSCK" | "DESCRIBE" | "DESC" | "PREPARE" | "EXECUTE" | "DEALLOCATE" => true,

@@ -315,6 +315,10 @@ impl Catalog for GlueCatalog {
         self.write_drop_table(database, table, if_exists).await
     }
 
+    async fn create_view(&self, view: &TableDef, replace: bool) -> Result<()> {
+        self.write_create_view(view, replace).await
+    }
+
     async fn add_partitions(
         &self,
         table: &TableDef,
@@ -454,6 +458,8 @@ fn glue_table(t: &aws_sdk_glue::types::Table) -> GlueTable {
         parameters: t.parameters().cloned(),
         create_time: t.create_time().map(|d| GlueTime::Epoch(d.as_secs_f64())),
         update_time: t.update_time().map(|d| GlueTime::Epoch(d.as_secs_f64())),
+        view_original_text: t.view_original_text().map(str::to_string),
+        view_expanded_text: t.view_expanded_text().map(str::to_string),
     }
 }
 

@@ -39,6 +39,9 @@ pub(crate) struct GlueTable {
     pub(crate) parameters: Option<HashMap<String, String>>,
     pub(crate) create_time: Option<GlueTime>,
     pub(crate) update_time: Option<GlueTime>,
+    /// A view's definition (`/* Presto View: <base64> */` for Athena's).
+    pub(crate) view_original_text: Option<String>,
+    pub(crate) view_expanded_text: Option<String>,
 }
 
 /// A Glue `StorageDescriptor`.
@@ -206,6 +209,9 @@ impl GlueTable {
                 });
             }
         }
+        if view::is_view(&self) {
+            return self.into_view_def(path, database, name);
+        }
         let qualified = format!("{database}.{name}");
         let sd = self
             .storage_descriptor
@@ -256,6 +262,7 @@ impl GlueTable {
             serde_parameters,
             comment: self.description.clone(),
             storage,
+            view: None,
         })
     }
 }
@@ -305,6 +312,9 @@ impl GluePartition {
 /// A table in the shape `aws glue get-table` prints, `{"Table": {...}}`:
 /// what the loader reads back as an equal [`TableDef`].
 pub(crate) fn table_json(table: &TableDef, create_time: f64) -> serde_json::Value {
+    if let Some(def) = &table.view {
+        return view::view_json(table, def, create_time);
+    }
     let mut sd = storage_json(table, &table.location);
     sd["Columns"] = columns_json(&table.columns);
     let mut glue = json!({
@@ -524,6 +534,10 @@ fn storage_format(
     };
     Ok(format)
 }
+
+mod view;
+
+pub(crate) use view::view_parameters;
 
 #[cfg(test)]
 mod tests;

@@ -154,6 +154,9 @@ impl LocalCatalog {
         let text = read_text(path)?;
         let mut def =
             parse_table_file(path, &text)?.into_table_def(path, &database.to_lowercase(), name)?;
+        if def.is_view() {
+            return Ok(def);
+        }
         def.location = self.resolve_relative(&def.location);
         // A projection's location template is a location too.
         if let Some(template) = def.parameters.get_mut(LOCATION_TEMPLATE) {
@@ -241,6 +244,10 @@ impl Catalog for LocalCatalog {
 
     async fn drop_table(&self, database: &str, table: &str, if_exists: bool) -> Result<bool> {
         self.write_drop_table(database, table, if_exists)
+    }
+
+    async fn create_view(&self, view: &TableDef, replace: bool) -> Result<()> {
+        self.write_create_view(view, replace)
     }
 
     async fn add_partitions(

@@ -91,6 +91,15 @@ impl Engine {
             Err(e) => return Err(e),
         };
         let statement = format!("{INSERT} {}", def.qualified_name());
+        if def.is_view() {
+            return Err(invalid(
+                &statement,
+                format!(
+                    "{} is a view; a view holds no data to insert into",
+                    def.qualified_name()
+                ),
+            ));
+        }
         let format = match def.format {
             StorageFormat::Parquet => WriteFormat::Parquet,
             StorageFormat::Json(_) => WriteFormat::Json,
@@ -278,6 +287,7 @@ fn table_def(
         parameters: Some(parameters),
         create_time: None,
         update_time: None,
+        ..GlueTable::default()
     };
     let path = PathBuf::from(format!("{database}/{name}.json"));
     glue.into_table_def(&path, database, name)

@@ -54,9 +54,21 @@ impl Engine {
             Statement::CreateTable(create) => self.create_table(*create).await,
             Statement::DropTable { table, if_exists } => {
                 let (database, name) = self.qualify(&table);
+                if let Ok(def) = self.catalog.table(&database, &name).await
+                    && def.is_view()
+                {
+                    return Err(Error::InvalidStatement {
+                        statement: format!("DROP TABLE {database}.{name}"),
+                        reason: format!("{database}.{name} is a view, not a table; use DROP VIEW"),
+                    });
+                }
                 self.catalog.drop_table(&database, &name, if_exists).await?;
                 self.done()
             }
+            Statement::CreateView(create) => self.create_view(*create).await,
+            Statement::DropView { view, if_exists } => self.drop_view(&view, if_exists).await,
+            Statement::ShowViews { database, pattern } => self.show_views(database, pattern).await,
+            Statement::ShowCreateView { view } => self.show_create_view(&view).await,
             Statement::MsckRepair { table } => self.msck_repair(&table).await,
             Statement::AddPartitions {
                 table,
@@ -77,6 +89,15 @@ impl Engine {
             Statement::ShowPartitions { table } => self.show_partitions(&table).await,
             Statement::ShowCreateTable { table } => {
                 let def = self.table_def(&table).await?;
+                if def.is_view() {
+                    return Err(Error::InvalidStatement {
+                        statement: format!("SHOW CREATE TABLE {}", def.qualified_name()),
+                        reason: format!(
+                            "{} is a view, not a table; use SHOW CREATE VIEW",
+                            def.qualified_name()
+                        ),
+                    });
+                }
                 self.rows(
                     &["createtab_stmt"],
                     create_table_lines(&def).into_iter().map(|l| vec![l]),
@@ -181,13 +202,13 @@ impl Engine {
     }
 
     /// `[db.]t` with the default database filled in.
-    fn qualify(&self, table: &TableName) -> (String, String) {
+    pub(super) fn qualify(&self, table: &TableName) -> (String, String) {
         let database = table.database.clone().unwrap_or_else(|| self.database());
         (database, table.table.clone())
     }
 
     /// A table's definition, or a not-found error with a suggestion.
-    async fn table_def(&self, table: &TableName) -> Result<Arc<TableDef>> {
+    pub(super) async fn table_def(&self, table: &TableName) -> Result<Arc<TableDef>> {
         let (database, name) = self.qualify(table);
         match self.catalog.table(&database, &name).await {
             Err(Error::TableNotFound { .. }) => Err(self.not_found(&database, &name).await),
@@ -196,12 +217,12 @@ impl Engine {
     }
 
     /// A result with no columns: what DDL returns.
-    fn done(&self) -> Result<DataFrame> {
+    pub(super) fn done(&self) -> Result<DataFrame> {
         Ok(self.ctx.read_empty()?)
     }
 
     /// A result of string columns.
-    fn rows(
+    pub(super) fn rows(
         &self,
         columns: &[&str],
         rows: impl IntoIterator<Item = Vec<String>>,
@@ -312,6 +333,7 @@ impl Engine {
             parameters: Some(parameters),
             create_time: None,
             update_time: None,
+            ..GlueTable::default()
         };
         // The loader's own checks: what it cannot read, DDL cannot create.
         let path = PathBuf::from(format!("{database}/{name}.json"));

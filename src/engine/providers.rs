@@ -12,12 +12,15 @@ use crate::error::Error;
 use crate::storage::LocationMap;
 use crate::table::GlueTableProvider;
 
+use super::views::ViewPlanner;
+
 /// All databases of a [`Catalog`], as a DataFusion catalog.
 #[derive(Debug)]
 pub(crate) struct GlueCatalogProvider {
     catalog: Arc<dyn Catalog>,
     map: Arc<LocationMap>,
     databases: RwLock<Vec<String>>,
+    views: Arc<ViewPlanner>,
 }
 
 impl GlueCatalogProvider {
@@ -41,7 +44,13 @@ impl GlueCatalogProvider {
             catalog,
             map,
             databases: RwLock::new(databases),
+            views: Arc::default(),
         }
+    }
+
+    /// What plans the catalog's views.
+    pub(crate) fn views(&self) -> &ViewPlanner {
+        &self.views
     }
 }
 
@@ -58,6 +67,7 @@ impl CatalogProvider for GlueCatalogProvider {
             catalog: Arc::clone(&self.catalog),
             map: Arc::clone(&self.map),
             tables: OnceLock::new(),
+            views: Arc::clone(&self.views),
         }))
     }
 }
@@ -69,6 +79,7 @@ struct GlueSchemaProvider {
     catalog: Arc<dyn Catalog>,
     map: Arc<LocationMap>,
     tables: OnceLock<Vec<String>>,
+    views: Arc<ViewPlanner>,
 }
 
 impl GlueSchemaProvider {
@@ -99,6 +110,7 @@ impl SchemaProvider for GlueSchemaProvider {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         match self.catalog.table(&self.database, name).await {
+            Ok(def) if def.is_view() => Ok(Some(self.views.provider(&def).await?)),
             Ok(def) => Ok(Some(Arc::new(GlueTableProvider::new(
                 def,
                 Arc::clone(&self.catalog),

@@ -110,7 +110,12 @@ pub(crate) fn describe_rows(table: &TableDef, formatted: bool) -> Vec<[String; 3
     rows.push(row("# Detailed Table Information", "", ""));
     rows.push(row("Database:", &table.database, ""));
     rows.push(row("Table:", &table.name, ""));
-    rows.push(row("Table Type:", "EXTERNAL_TABLE", ""));
+    let table_type = if table.is_view() {
+        "VIRTUAL_VIEW"
+    } else {
+        "EXTERNAL_TABLE"
+    };
+    rows.push(row("Table Type:", table_type, ""));
     rows.push(row("Location:", &table.location, ""));
     if let Some(comment) = &table.comment {
         rows.push(row("Comment:", comment, ""));

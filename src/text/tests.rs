@@ -42,6 +42,7 @@ fn table(
         serde_parameters: map(serde_params),
         comment: None,
         storage: Default::default(),
+        view: None,
     }
 }
 

@@ -19,6 +19,7 @@
 Credentials and region come from the environment the test sets.
 """
 
+import base64
 import json
 import os
 import sys
@@ -35,7 +36,8 @@ CONFIG = Config(
 
 TABLE_INPUT = {
     "Name", "Description", "Owner", "Retention", "StorageDescriptor",
-    "PartitionKeys", "TableType", "Parameters",
+    "PartitionKeys", "TableType", "Parameters", "ViewOriginalText",
+    "ViewExpandedText",
 }
 SD_INPUT = {
     "Columns", "Location", "InputFormat", "OutputFormat", "Compressed",
@@ -120,12 +122,26 @@ def seed_ls(endpoint, bucket, uploads):
             print("upload", upload["Key"])
 
 
+def seed_view(endpoint, database, name):
+    """A view's Glue entry as GetTable returns it, with its ViewOriginalText
+    decoded here (Python's base64 and json, not lathe's)."""
+    table = client("glue", endpoint).get_table(DatabaseName=database, Name=name)["Table"]
+    text = table["ViewOriginalText"]
+    prefix, suffix = "/* Presto View: ", " */"
+    assert text.startswith(prefix) and text.endswith(suffix), text
+    decoded = json.loads(base64.b64decode(text[len(prefix):-len(suffix)]))
+    table = {k: v for k, v in table.items() if k not in ("CreateTime", "UpdateTime")}
+    print(json.dumps({"Table": table, "Decoded": decoded}, default=str))
+
+
 def main():
     mode, endpoint = sys.argv[1], sys.argv[2]
     if mode == "s3":
         seed_s3(endpoint, sys.argv[3], sys.argv[4:])
     elif mode == "glue":
         seed_glue(endpoint, sys.argv[3])
+    elif mode == "view":
+        seed_view(endpoint, sys.argv[3], sys.argv[4])
     elif mode == "deny":
         seed_deny(endpoint)
     elif mode == "bucket":

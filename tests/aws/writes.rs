@@ -464,3 +464,131 @@ pub fn glue_write_errors(env: &Env) -> Result<(), Failed> {
          for it (check AWS_PROFILE and its IAM policy)",
     )
 }
+
+/// Copies a folder tree (the sample catalog, for a local side by side run).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Views through Glue as through the local catalog: the sample's Athena-made
+/// view (seeded into Glue from `catalog/master/daily_revenue.json`) is read,
+/// views over it are created, replaced, shown and dropped, each step printing
+/// the same rows or failing with the same sentence on both; and the entry
+/// lathe writes to Glue has Athena's shape, decoded by Python.
+pub fn views_round_trip(env: &Env) -> Result<(), Failed> {
+    let steps = [
+        step(
+            "SELECT count(*), sum(orders), sum(revenue) FROM master.daily_revenue",
+            false,
+        ),
+        step("CREATE DATABASE gw_views", false),
+        step(
+            "CREATE VIEW gw_views.totals AS SELECT sum(orders) AS orders, sum(revenue) AS revenue \
+             FROM master.daily_revenue; SELECT * FROM gw_views.totals",
+            false,
+        ),
+        step("CREATE VIEW gw_views.totals AS SELECT 1 AS x", true),
+        step(
+            "CREATE OR REPLACE VIEW gw_views.totals AS SELECT order_date, orders FROM \
+             master.daily_revenue WHERE orders > 0; SHOW VIEWS IN gw_views; \
+             SHOW CREATE VIEW gw_views.totals; DESCRIBE gw_views.totals; \
+             SELECT count(*), sum(orders) FROM gw_views.totals",
+            false,
+        ),
+        step("DROP TABLE gw_views.totals", true),
+    ];
+    let folder = tempfile::tempdir()?;
+    copy_tree(&env.repo.join("catalog"), folder.path())?;
+    let local_catalog = folder.path().to_str().ok_or("temporary folder not UTF-8")?;
+    for (i, step) in steps.iter().enumerate() {
+        let args = ["--database", "master", "--format", "csv", "-c", &step.sql];
+        let local = run(aws_lathe(env, &env.moto.endpoint, local_catalog).args(args));
+        let glue = run(aws_lathe(env, &env.moto.endpoint, "glue").args(args));
+        let what = format!("step {i}: {}", step.sql);
+        check(local.code == i32::from(step.fails), || {
+            format!(
+                "{what}: local catalog: exit {}: {}",
+                local.code, local.stderr
+            )
+        })?;
+        check(
+            (glue.code, &glue.stdout, &glue.stderr) == (local.code, &local.stdout, &local.stderr),
+            || {
+                format!(
+                    "{what}\n--- Glue (exit {})\n{}{}\n--- local (exit {})\n{}{}",
+                    glue.code, glue.stdout, glue.stderr, local.code, local.stdout, local.stderr
+                )
+            },
+        )?;
+        if i == 0 {
+            check(local.stdout.contains("\"7\",\"293\",\"150428.41\""), || {
+                format!("the sample view's totals: {}", local.stdout)
+            })?;
+        }
+    }
+    // What lathe wrote to Glue, as Athena would read it.
+    let out = Command::new(&env.python)
+        .arg(env.repo.join("tests/aws/seed.py"))
+        .args(["view", &env.moto.endpoint, "gw_views", "totals"])
+        .env("AWS_ACCESS_KEY_ID", super::KEY)
+        .env("AWS_SECRET_ACCESS_KEY", super::SECRET)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()?;
+    check(out.status.success(), || {
+        format!("seed.py view: {}", String::from_utf8_lossy(&out.stderr))
+    })?;
+    let entry: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let table = &entry["Table"];
+    let expected_decoded = serde_json::json!({
+        "originalSql": "SELECT order_date, orders FROM master.daily_revenue WHERE orders > 0",
+        "catalog": "awsdatacatalog",
+        "schema": "master",
+        "columns": [
+            {"name": "order_date", "type": "date"},
+            {"name": "orders", "type": "bigint"}
+        ],
+        "runAsInvoker": false
+    });
+    let checks = [
+        (
+            table["TableType"].clone(),
+            serde_json::json!("VIRTUAL_VIEW"),
+        ),
+        (
+            table["Parameters"].clone(),
+            serde_json::json!({"comment": "Presto View", "presto_view": "true"}),
+        ),
+        (
+            table["ViewExpandedText"].clone(),
+            serde_json::json!("/* Presto View */"),
+        ),
+        (
+            table["StorageDescriptor"]["Columns"].clone(),
+            serde_json::json!([
+                {"Name": "order_date", "Type": "date"},
+                {"Name": "orders", "Type": "bigint"}
+            ]),
+        ),
+        (entry["Decoded"].clone(), expected_decoded),
+    ];
+    for (found, expected) in checks {
+        check(found == expected, || {
+            format!("Glue entry of gw_views.totals: {found} is not {expected}:\n{entry}")
+        })?;
+    }
+    let cleanup = run(aws_lathe(env, &env.moto.endpoint, "glue")
+        .args(["-c", "DROP VIEW gw_views.totals; DROP DATABASE gw_views"]));
+    ok(&cleanup, "dropping gw_views")
+}

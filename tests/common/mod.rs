@@ -409,8 +409,52 @@ pub fn build() -> Fixtures {
 
     projection_fixtures(&fx, &data);
     csv::build(&fx, &data);
+    write_json(&fx.join("athena_orders.json"), &athena_view());
     fixtures
 }
+
+/// fx.athena_orders: a view in the shape Athena writes to Glue, written by
+/// hand (not by lathe): `ViewOriginalText` is base64 (Python's
+/// `base64.b64encode`) of the JSON
+/// `{"originalSql":"SELECT order_id, total AS amount, status\nFROM orders",
+/// "catalog":"awsdatacatalog","schema":"master","columns":[{"name":"order_id",
+/// "type":"bigint"},{"name":"amount","type":"decimal(12,2)"},{"name":"status",
+/// "type":"varchar"}],"owner":"arn:aws:iam::123456789012:user/analyst",
+/// "runAsInvoker":false,"properties":{}}`. Its `orders` is unqualified, so it
+/// resolves in the view's schema, `master`, whatever the current database.
+pub fn athena_view() -> Value {
+    json!({"Table": {
+        "Name": "athena_orders",
+        "DatabaseName": "fx",
+        "Owner": "arn:aws:iam::123456789012:user/analyst",
+        "CreateTime": 1714558530.0,
+        "UpdateTime": 1714558530.0,
+        "Retention": 0,
+        "StorageDescriptor": {
+            "Columns": [
+                {"Name": "order_id", "Type": "bigint"},
+                {"Name": "amount", "Type": "decimal(12,2)"},
+                {"Name": "status", "Type": "string"}
+            ],
+            "Location": "",
+            "Compressed": false,
+            "NumberOfBuckets": 0,
+            "SerdeInfo": {},
+            "SortColumns": [],
+            "StoredAsSubDirectories": false
+        },
+        "PartitionKeys": [],
+        "ViewOriginalText": ATHENA_VIEW_TEXT,
+        "ViewExpandedText": "/* Presto View */",
+        "TableType": "VIRTUAL_VIEW",
+        "Parameters": {"comment": "Presto View", "presto_view": "true"},
+        "IsRegisteredWithLakeFormation": false,
+        "CatalogId": "123456789012"
+    }})
+}
+
+/// `ViewOriginalText` of [`athena_view`].
+pub const ATHENA_VIEW_TEXT: &str = "/* Presto View: eyJvcmlnaW5hbFNxbCI6IlNFTEVDVCBvcmRlcl9pZCwgdG90YWwgQVMgYW1vdW50LCBzdGF0dXNcbkZST00gb3JkZXJzIiwiY2F0YWxvZyI6ImF3c2RhdGFjYXRhbG9nIiwic2NoZW1hIjoibWFzdGVyIiwiY29sdW1ucyI6W3sibmFtZSI6Im9yZGVyX2lkIiwidHlwZSI6ImJpZ2ludCJ9LHsibmFtZSI6ImFtb3VudCIsInR5cGUiOiJkZWNpbWFsKDEyLDIpIn0seyJuYW1lIjoic3RhdHVzIiwidHlwZSI6InZhcmNoYXIifV0sIm93bmVyIjoiYXJuOmF3czppYW06OjEyMzQ1Njc4OTAxMjp1c2VyL2FuYWx5c3QiLCJydW5Bc0ludm9rZXIiOmZhbHNlLCJwcm9wZXJ0aWVzIjp7fX0= */";
 
 /// `t` with table parameters added (for partition projection).
 fn with_parameters(mut t: Value, parameters: &[(&str, &str)]) -> Value {

@@ -65,6 +65,22 @@ pub(crate) enum Statement {
         cascade: bool,
     },
     CreateTable(Box<CreateTable>),
+    /// `CREATE [OR REPLACE] VIEW`.
+    CreateView(Box<super::CreateView>),
+    /// `DROP VIEW [IF EXISTS]`.
+    DropView {
+        view: TableName,
+        if_exists: bool,
+    },
+    /// `SHOW VIEWS [IN db] [LIKE 'pattern']`.
+    ShowViews {
+        database: Option<String>,
+        pattern: Option<String>,
+    },
+    /// `SHOW CREATE VIEW`.
+    ShowCreateView {
+        view: TableName,
+    },
     DropTable {
         table: TableName,
         if_exists: bool,
@@ -150,6 +166,10 @@ pub(crate) mod formats {
 impl Parser<'_> {
     pub(super) fn statement(&mut self) -> PResult<Statement> {
         let statement = if self.eat_kw("CREATE") {
+            if self.is_kw("VIEW") || self.is_kw("OR") {
+                // The query runs to the end of the text.
+                return self.create_view();
+            }
             self.create()?
         } else if self.eat_kw("DROP") {
             self.drop()?
@@ -378,6 +398,13 @@ impl Parser<'_> {
                 cascade,
             });
         }
+        if self.eat_kw("VIEW") {
+            let if_exists = self.if_exists();
+            return Ok(Statement::DropView {
+                view: self.table_name()?,
+                if_exists,
+            });
+        }
         self.expect_kw("TABLE")?;
         let if_exists = self.if_exists();
         Ok(Statement::DropTable {
@@ -431,7 +458,8 @@ impl Parser<'_> {
     }
 
     fn show(&mut self) -> PResult<Statement> {
-        if self.eat_kw("TABLES") {
+        let views = self.eat_kw("VIEWS");
+        if views || self.eat_kw("TABLES") {
             let database = if self.eat_kw("IN") || self.eat_kw("FROM") {
                 Some(self.ident("a database name")?)
             } else {
@@ -442,7 +470,11 @@ impl Parser<'_> {
                 Some(Tok::Str(_)) => Some(self.string("a pattern")?),
                 _ => None,
             };
-            return Ok(Statement::ShowTables { database, pattern });
+            return Ok(if views {
+                Statement::ShowViews { database, pattern }
+            } else {
+                Statement::ShowTables { database, pattern }
+            });
         }
         if self.eat_kw("PARTITIONS") {
             return Ok(Statement::ShowPartitions {
@@ -450,8 +482,10 @@ impl Parser<'_> {
             });
         }
         if self.eat_kw("CREATE") {
-            if self.is_kw("VIEW") {
-                return Err(self.unexpected("TABLE (lathe has no views)"));
+            if self.eat_kw("VIEW") {
+                return Ok(Statement::ShowCreateView {
+                    view: self.table_name()?,
+                });
             }
             self.expect_kw("TABLE")?;
             return Ok(Statement::ShowCreateTable {

@@ -31,7 +31,7 @@ fn not_ours_is_left_to_datafusion() {
         "show databases",
         "CREATE TABLE t WITH (format='PARQUET') AS SELECT 1",
         "CREATE TABLE t AS SELECT * FROM x",
-        "CREATE VIEW v AS SELECT 1",
+        "CREATE MATERIALIZED VIEW v AS SELECT 1",
         "INSERT INTO t SELECT 1",
         "EXPLAIN SELECT 1",
         "",
@@ -367,4 +367,84 @@ fn no_input_panics() {
     ] {
         let _ = parse(junk);
     }
+}
+
+#[test]
+fn create_view_keeps_the_query_as_written() {
+    let sql = "CREATE OR REPLACE VIEW Web.Buyers (uid COMMENT 'the user', n)
+      COMMENT 'who bought' SECURITY INVOKER AS
+      SELECT user_id, count(*) FROM web.clickstream -- purchases
+      WHERE event_type = 'purchase' GROUP BY 1;";
+    let Statement::CreateView(v) = ok(sql) else {
+        panic!("not a CREATE VIEW")
+    };
+    assert_eq!(v.view, name(Some("web"), "buyers"));
+    assert!(v.or_replace);
+    assert_eq!(
+        v.columns,
+        [
+            ("uid".to_string(), Some("the user".to_string())),
+            ("n".to_string(), None)
+        ]
+    );
+    assert_eq!(v.comment.as_deref(), Some("who bought"));
+    assert!(v.run_as_invoker);
+    assert_eq!(
+        v.query,
+        "SELECT user_id, count(*) FROM web.clickstream -- purchases\n      WHERE event_type = 'purchase' GROUP BY 1"
+    );
+    let Statement::CreateView(v) = ok("create view v as with t as (select 1 x) select x from t")
+    else {
+        panic!("not a CREATE VIEW")
+    };
+    assert_eq!(v.view, name(None, "v"));
+    assert!(!v.or_replace && !v.run_as_invoker && v.columns.is_empty());
+    assert_eq!(v.query, "with t as (select 1 x) select x from t");
+}
+
+#[test]
+fn view_statements_parse() {
+    assert_eq!(
+        ok("DROP VIEW IF EXISTS fx.v"),
+        Statement::DropView {
+            view: name(Some("fx"), "v"),
+            if_exists: true
+        }
+    );
+    assert_eq!(
+        ok("SHOW VIEWS IN fx LIKE 'order*|x'"),
+        Statement::ShowViews {
+            database: Some("fx".into()),
+            pattern: Some("order*|x".into())
+        }
+    );
+    assert_eq!(
+        ok("SHOW VIEWS"),
+        Statement::ShowViews {
+            database: None,
+            pattern: None
+        }
+    );
+    assert_eq!(
+        ok("SHOW CREATE VIEW fx.v"),
+        Statement::ShowCreateView {
+            view: name(Some("fx"), "v")
+        }
+    );
+}
+
+#[test]
+fn bad_view_statements_name_the_token() {
+    assert_eq!(
+        err("CREATE VIEW v AS DROP TABLE t"),
+        "SQL syntax error at line 1, column 18: expected a query (SELECT, WITH or VALUES), found `DROP`"
+    );
+    assert_eq!(
+        err("CREATE VIEW v SELECT 1"),
+        "SQL syntax error at line 1, column 15: expected AS, found `SELECT`"
+    );
+    assert_eq!(
+        err("CREATE VIEW v SECURITY OWNER AS SELECT 1"),
+        "SQL syntax error at line 1, column 24: expected DEFINER or INVOKER, found `OWNER`"
+    );
 }

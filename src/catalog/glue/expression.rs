@@ -186,6 +186,7 @@ mod tests {
             serde_parameters: Default::default(),
             comment: None,
             storage: Default::default(),
+            view: None,
         }
     }
 

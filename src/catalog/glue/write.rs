@@ -160,6 +160,40 @@ impl GlueCatalog {
         }
     }
 
+    pub(super) async fn write_create_view(&self, view: &TableDef, replace: bool) -> Result<()> {
+        let input = table_input(view)?;
+        let result = self
+            .client
+            .create_table()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(&view.database)
+            .table_input(input.clone())
+            .send()
+            .await;
+        self.forget_table(&view.database, &view.name);
+        let resource = format!("Glue table {}", view.qualified_name());
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if has_code(&e, "AlreadyExistsException") && replace => {
+                let result = self
+                    .client
+                    .update_table()
+                    .set_catalog_id(self.catalog_id.clone())
+                    .database_name(&view.database)
+                    .table_input(input)
+                    .send()
+                    .await;
+                self.forget_table(&view.database, &view.name);
+                result.map(|_| ()).map_err(|e| self.error(e, &resource))
+            }
+            Err(e) if has_code(&e, "AlreadyExistsException") => Err(Error::TableExists {
+                name: view.qualified_name(),
+            }),
+            Err(e) if is_not_found(&e) => Err(self.database_not_found(&view.database).await),
+            Err(e) => Err(self.error(e, &resource)),
+        }
+    }
+
     pub(super) async fn write_drop_table(
         &self,
         database: &str,
@@ -423,6 +457,8 @@ pub(crate) fn table_input(table: &TableDef) -> Result<TableInput> {
         .set_storage_descriptor(glue.storage_descriptor.map(sdk_storage).transpose()?)
         .set_partition_keys(Some(sdk_columns(glue.partition_keys.unwrap_or_default())?))
         .set_parameters(glue.parameters)
+        .set_view_original_text(glue.view_original_text)
+        .set_view_expanded_text(glue.view_expanded_text)
         .build()
         .map_err(build_error)
 }

@@ -127,6 +127,7 @@ fn parquet_table(database: &str, name: &str, location: &str) -> TableDef {
         serde_parameters: [("serialization.format".to_string(), "1".to_string())].into(),
         comment: Some("orders, one row each".into()),
         storage: StorageClasses::for_format(StorageFormat::Parquet),
+        view: None,
     }
 }
 

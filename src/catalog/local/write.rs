@@ -147,6 +147,28 @@ impl LocalCatalog {
         Ok(true)
     }
 
+    pub(super) fn write_create_view(&self, view: &TableDef, replace: bool) -> Result<()> {
+        let _lock = self.write_lock()?;
+        let dir = self.database_dir(&view.database)?;
+        let existing = self
+            .table_files(&dir)?
+            .into_iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&view.name));
+        let path = match existing {
+            Some(_) if !replace => {
+                return Err(Error::TableExists {
+                    name: view.qualified_name(),
+                });
+            }
+            // Replaced in place, under the file name it has.
+            Some((_, path)) => path,
+            None => dir.join(format!("{}{TABLE_SUFFIX}", view.name.to_lowercase())),
+        };
+        write_atomic(&path, &table_json(view, now()))?;
+        self.refresh_caches();
+        Ok(())
+    }
+
     pub(super) fn write_drop_table(
         &self,
         database: &str,

@@ -142,3 +142,45 @@ async fn ddl_errors_are_one_clear_sentence() {
     // No SHOW, DESCRIBE or failed DDL left anything behind.
     assert_eq!(lines(&engine, "SHOW TABLES").await, ["clickstream"]);
 }
+
+/// A view lathe makes is stored exactly as Athena stores one: the expected
+/// `ViewOriginalText` is Python's `base64.b64encode` of the JSON Trino's
+/// `ConnectorViewDefinition` codec writes for it.
+#[tokio::test]
+async fn create_view_writes_athena_glue_shape() {
+    let (dir, engine) = engine().await;
+    run(
+        &engine,
+        "CREATE VIEW v AS SELECT user_id, device, tags FROM clickstream",
+    )
+    .await;
+    let text = std::fs::read_to_string(dir.path().join("db/v.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let table = &json["Table"];
+    assert_eq!(table["TableType"], "VIRTUAL_VIEW");
+    assert_eq!(
+        table["Parameters"],
+        serde_json::json!({"comment": "Presto View", "presto_view": "true"})
+    );
+    assert_eq!(table["ViewExpandedText"], "/* Presto View */");
+    // {"originalSql":"SELECT user_id, device, tags FROM clickstream","catalog":"awsdatacatalog",
+    // "schema":"db","columns":[{"name":"user_id","type":"bigint"},{"name":"device",
+    // "type":"row(os varchar,browser varchar,is_mobile boolean)"},{"name":"tags",
+    // "type":"array(varchar)"}],"runAsInvoker":false}
+    assert_eq!(
+        table["ViewOriginalText"],
+        "/* Presto View: eyJvcmlnaW5hbFNxbCI6IlNFTEVDVCB1c2VyX2lkLCBkZXZpY2UsIHRhZ3MgRlJPTSBjbGlja3N0cmVhbSIsImNhdGFsb2ciOiJhd3NkYXRhY2F0YWxvZyIsInNjaGVtYSI6ImRiIiwiY29sdW1ucyI6W3sibmFtZSI6InVzZXJfaWQiLCJ0eXBlIjoiYmlnaW50In0seyJuYW1lIjoiZGV2aWNlIiwidHlwZSI6InJvdyhvcyB2YXJjaGFyLGJyb3dzZXIgdmFyY2hhcixpc19tb2JpbGUgYm9vbGVhbikifSx7Im5hbWUiOiJ0YWdzIiwidHlwZSI6ImFycmF5KHZhcmNoYXIpIn1dLCJydW5Bc0ludm9rZXIiOmZhbHNlfQ== */"
+    );
+    assert_eq!(
+        table["StorageDescriptor"]["Columns"],
+        serde_json::json!([
+            {"Name": "user_id", "Type": "bigint"},
+            {"Name": "device", "Type": "struct<os:string,browser:string,is_mobile:boolean>"},
+            {"Name": "tags", "Type": "array<string>"}
+        ])
+    );
+    assert_eq!(table["StorageDescriptor"]["Location"], "");
+    assert_eq!(table["PartitionKeys"], serde_json::json!([]));
+    assert_eq!(lines(&engine, "SHOW VIEWS").await, ["v"]);
+    assert_eq!(lines(&engine, "SHOW TABLES").await, ["clickstream", "v"]);
+}

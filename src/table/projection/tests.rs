@@ -37,6 +37,7 @@ fn table(keys: &[(&str, DataType)], params: &[(&str, &str)]) -> TableDef {
         serde_parameters: HashMap::new(),
         comment: None,
         storage: Default::default(),
+        view: None,
     }
 }
 
