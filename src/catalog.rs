@@ -17,6 +17,10 @@ use crate::error::Result;
 
 pub mod glue;
 pub(crate) mod glue_json;
+
+/// The database that always exists, as in Athena and Glue: unqualified
+/// names resolve to it on a fresh catalog, and it cannot be dropped.
+pub const DEFAULT_DATABASE: &str = "default";
 pub mod local;
 pub mod view;
 

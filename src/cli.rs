@@ -23,7 +23,14 @@ pub(crate) struct Cli {
     pub(crate) command: Option<Command>,
 
     /// Run SQL (repeatable); statements are separated by `;`.
-    #[arg(short = 'c', long = "command", value_name = "SQL", global = true)]
+    // SQL may start with `--` (a header comment), as with psql's -c.
+    #[arg(
+        short = 'c',
+        long = "command",
+        value_name = "SQL",
+        global = true,
+        allow_hyphen_values = true
+    )]
     pub(crate) commands: Vec<String>,
 
     /// Run a SQL script (repeatable); `-` reads standard input.

@@ -181,7 +181,9 @@ impl Parser<'_> {
     /// An identifier: a bare word or a quoted name, lower-cased as Athena does.
     fn ident(&mut self, what: &str) -> PResult<String> {
         match self.peek() {
-            Some(Tok::Word(w) | Tok::Quoted(w)) if !w.is_empty() => {
+            Some(Tok::Word(w) | Tok::Quoted(w) | Tok::DoubleQuoted { ident: w, .. })
+                if !w.is_empty() =>
+            {
                 let name = w.to_lowercase();
                 self.pos += 1;
                 Ok(name)
@@ -207,9 +209,10 @@ impl Parser<'_> {
         }
     }
 
+    /// A string literal, in single or double quotes as Hive takes both.
     fn string(&mut self, what: &str) -> PResult<String> {
         match self.peek() {
-            Some(Tok::Str(s)) => {
+            Some(Tok::Str(s) | Tok::DoubleQuoted { string: s, .. }) => {
                 let s = s.clone();
                 self.pos += 1;
                 Ok(s)
@@ -321,7 +324,7 @@ impl Parser<'_> {
             self.expect_punct('=')?;
             let negative = self.eat_punct('-');
             let value = match self.peek() {
-                Some(Tok::Str(s)) => s.clone(),
+                Some(Tok::Str(s) | Tok::DoubleQuoted { string: s, .. }) => s.clone(),
                 Some(Tok::Number(n)) => format!("{}{n}", if negative { "-" } else { "" }),
                 Some(Tok::Word(w)) if !negative => w.clone(),
                 _ => return Err(self.unexpected("a partition value")),

@@ -124,6 +124,8 @@ impl GlueCatalog {
         .await;
         let mut names = match result {
             Ok(names) => names,
+            // `default` not yet created in Glue: no tables.
+            Err(e) if is_not_found(&e) && key == super::DEFAULT_DATABASE => Vec::new(),
             Err(e) if is_not_found(&e) => return Err(self.database_not_found(database).await),
             Err(e) => return Err(self.error(e, &format!("Glue database {database}"))),
         };
@@ -243,6 +245,11 @@ impl Catalog for GlueCatalog {
         })
         .await
         .map_err(|e| self.error(e, "the Glue catalog"))?;
+        // Athena shows `default` even in an account whose Glue catalog does
+        // not hold it yet (it creates it on first use; see write_create_table).
+        if !names.iter().any(|n| n == super::DEFAULT_DATABASE) {
+            names.push(super::DEFAULT_DATABASE.to_string());
+        }
         names.sort();
         self.cache().databases = Some(names.clone());
         Ok(names)

@@ -91,6 +91,14 @@ impl LocalCatalog {
                 names.push((name.to_lowercase(), path));
             }
         }
+        // `default` always exists, as in Athena and Glue; its folder is made
+        // when its first table is written.
+        if !names.iter().any(|(n, _)| n == super::DEFAULT_DATABASE) {
+            names.push((
+                super::DEFAULT_DATABASE.to_string(),
+                self.root.join(super::DEFAULT_DATABASE),
+            ));
+        }
         names.sort();
         Ok(names)
     }
@@ -98,6 +106,10 @@ impl LocalCatalog {
     /// Table files of a database folder: `(lower-case table name, path)`.
     fn table_files(&self, dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         let mut tables = Vec::new();
+        if !dir.exists() {
+            // `default` before its first table.
+            return Ok(tables);
+        }
         for entry in read_dir(dir)? {
             let path = entry.path();
             let Some(name) = visible_name(&path) else {

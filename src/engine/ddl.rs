@@ -46,6 +46,13 @@ impl Engine {
                 if_exists,
                 cascade,
             } => {
+                if name == crate::catalog::DEFAULT_DATABASE {
+                    // Hive's metastore refuses it, and so does Athena.
+                    return Err(Error::InvalidStatement {
+                        statement: format!("DROP DATABASE {name}"),
+                        reason: "Can not drop default database".into(),
+                    });
+                }
                 let result = self.catalog.drop_database(&name, if_exists, cascade).await;
                 self.refresh_databases().await?;
                 result?;

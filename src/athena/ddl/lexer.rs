@@ -8,10 +8,20 @@
 pub(super) enum Tok {
     /// A bare word: a keyword or an unquoted identifier, as written.
     Word(String),
-    /// A `` `quoted` `` or `"quoted"` identifier, unquoted.
+    /// A `` `quoted` `` identifier, unquoted.
     Quoted(String),
     /// A `'string'` literal, unescaped.
     Str(String),
+    /// A `"double-quoted"` token: Hive reads it as a string literal (AWS's
+    /// documented DDLs write `TBLPROPERTIES ("k" = "v")`), while Athena's
+    /// metadata statements also take it as a quoted name (`DESCRIBE "t"`).
+    /// Both readings are kept, and the parser picks by position.
+    DoubleQuoted {
+        /// As a name: unquoted, `""` standing for `"`.
+        ident: String,
+        /// As a string literal: unescaped as Hive does.
+        string: String,
+    },
     /// A number, as written.
     Number(String),
     /// Any other single character.
@@ -69,8 +79,10 @@ pub(super) fn lex(text: &str) -> (Vec<Token>, Option<LexError>) {
             }
         }
         let result = if c == '\'' {
-            string(text, start)
-        } else if c == '`' || c == '"' {
+            string(text, start, '\'').map(|(s, end)| (Tok::Str(s), end))
+        } else if c == '"' {
+            double_quoted(text, start)
+        } else if c == '`' {
             quoted(text, start, c)
         } else if c.is_ascii_digit() {
             let end = scan(text, start, |c| c.is_ascii_digit() || c == '.');
@@ -119,20 +131,34 @@ fn quoted(text: &str, start: usize, quote: char) -> Result<(Tok, usize), LexErro
     })
 }
 
-/// A string literal: `''` is a quote; backslash escapes as Hive reads them
-/// (`\t`, `\n`, `\r`, `\0`, `\\`, `\'`, `\"`, octal `\001`, `\uXXXX`).
-fn string(text: &str, start: usize) -> Result<(Tok, usize), LexError> {
+/// A `"..."` token, read both as a quoted name and as a string literal.
+fn double_quoted(text: &str, start: usize) -> Result<(Tok, usize), LexError> {
+    let (string, end) = string(text, start, '"')?;
+    // As a name, backslashes are plain characters and `""` is a quote.
+    let ident = match quoted(text, start, '"') {
+        Ok((Tok::Quoted(name), _)) => name,
+        _ => string.clone(),
+    };
+    Ok((Tok::DoubleQuoted { ident, string }, end))
+}
+
+/// A string literal in `quote` (`'` or `"`, both string quotes in Hive):
+/// the quote doubled stands for itself; backslash escapes as Hive's
+/// `unescapeSQLString` reads them (`\t`, `\n`, `\r`, `\b`, `\Z`, `\0`,
+/// `\\`, `\'`, `\"`, octal `\001`, `\uXXXX`; `\%` and `\_` keep their
+/// backslash; any other escaped character stands for itself).
+fn string(text: &str, start: usize, quote: char) -> Result<(String, usize), LexError> {
     let body = &text[start + 1..];
     let mut out = String::new();
     let mut chars = body.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
-            '\'' => {
-                if chars.next_if(|&(_, c)| c == '\'').is_some() {
-                    out.push('\'');
+            c if c == quote => {
+                if chars.next_if(|&(_, c)| c == quote).is_some() {
+                    out.push(quote);
                     continue;
                 }
-                return Ok((Tok::Str(out), start + 1 + i + 1));
+                return Ok((out, start + 1 + i + 1));
             }
             '\\' => {
                 let Some((_, e)) = chars.next() else {
@@ -143,6 +169,11 @@ fn string(text: &str, start: usize) -> Result<(Tok, usize), LexError> {
                     'n' => out.push('\n'),
                     'r' => out.push('\r'),
                     'b' => out.push('\u{8}'),
+                    'Z' => out.push('\u{1a}'),
+                    '%' | '_' => {
+                        out.push('\\');
+                        out.push(e);
+                    }
                     'u' => {
                         let hex: String = (0..4)
                             .filter_map(|_| chars.next().map(|(_, c)| c))
@@ -179,7 +210,7 @@ fn string(text: &str, start: usize) -> Result<(Tok, usize), LexError> {
     }
     Err(LexError {
         offset: start,
-        reason: "unterminated string literal (missing closing ')".into(),
+        reason: format!("unterminated string literal (missing closing {quote})"),
     })
 }
 

@@ -187,7 +187,9 @@ impl Parser<'_> {
             let formatted = self.eat_kw("FORMATTED") || self.eat_kw("EXTENDED");
             let table = self.table_name()?;
             let column = match self.peek() {
-                Some(Tok::Word(_) | Tok::Quoted(_)) => Some(self.ident("a column name")?),
+                Some(Tok::Word(_) | Tok::Quoted(_) | Tok::DoubleQuoted { .. }) => {
+                    Some(self.ident("a column name")?)
+                }
                 _ => None,
             };
             Statement::Describe {
@@ -467,7 +469,7 @@ impl Parser<'_> {
             };
             self.eat_kw("LIKE");
             let pattern = match self.peek() {
-                Some(Tok::Str(_)) => Some(self.string("a pattern")?),
+                Some(Tok::Str(_) | Tok::DoubleQuoted { .. }) => Some(self.string("a pattern")?),
                 _ => None,
             };
             return Ok(if views {

@@ -433,6 +433,103 @@ fn view_statements_parse() {
     );
 }
 
+/// Every string position of Hive's DDL, written in double quotes as AWS's
+/// documented DDLs write them.
+#[test]
+fn double_quoted_strings_in_every_position() {
+    let Statement::CreateTable(t) = ok(r#"CREATE EXTERNAL TABLE t (a string COMMENT "col's")
+        COMMENT "table"
+        PARTITIONED BY (dt string COMMENT "day")
+        ROW FORMAT DELIMITED FIELDS TERMINATED BY "\t" ESCAPED BY "\\"
+        COLLECTION ITEMS TERMINATED BY "|" MAP KEYS TERMINATED BY ":"
+        LINES TERMINATED BY "\n" NULL DEFINED AS "\N"
+        LOCATION "s3://b/t/"
+        TBLPROPERTIES ("projection.enabled" = "true", "skip.header.line.count"="1")"#)
+    else {
+        panic!()
+    };
+    assert_eq!(t.columns[0].comment.as_deref(), Some("col's"));
+    assert_eq!(t.comment.as_deref(), Some("table"));
+    assert_eq!(t.partition_keys[0].comment.as_deref(), Some("day"));
+    assert_eq!(t.location.as_deref(), Some("s3://b/t/"));
+    let props: Vec<_> = t
+        .serde_properties
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        props,
+        [
+            ("serialization.format", "\t"),
+            ("field.delim", "\t"),
+            ("escape.delim", "\\"),
+            ("collection.delim", "|"),
+            ("mapkey.delim", ":"),
+            ("line.delim", "\n"),
+            ("serialization.null.format", "N"),
+        ]
+    );
+    assert_eq!(
+        t.properties,
+        [
+            ("projection.enabled".to_string(), "true".to_string()),
+            ("skip.header.line.count".to_string(), "1".to_string())
+        ]
+    );
+    let Statement::CreateTable(t) = ok(r#"CREATE EXTERNAL TABLE t (a string)
+        ROW FORMAT SERDE "org.apache.hadoop.hive.serde2.RegexSerDe"
+        WITH SERDEPROPERTIES ("input.regex" = "^(?!#)([^ ]+)\\s+[^\\(]+[\\(]([^\\;]+).*\\%20([^\\/]+)$")
+        STORED AS INPUTFORMAT "in.F" OUTPUTFORMAT "out.F""#)
+    else {
+        panic!()
+    };
+    assert_eq!(
+        t.serde.as_deref(),
+        Some("org.apache.hadoop.hive.serde2.RegexSerDe")
+    );
+    assert_eq!(t.input_format.as_deref(), Some("in.F"));
+    // Hive's unescapeSQLString: `\\` is one backslash, `\%` keeps its backslash.
+    assert_eq!(
+        t.serde_properties,
+        [(
+            "input.regex".to_string(),
+            r"^(?!#)([^ ]+)\s+[^\(]+[\(]([^\;]+).*\%20([^\/]+)$".to_string()
+        )]
+    );
+    assert_eq!(
+        ok(r#"ALTER TABLE t ADD PARTITION (year="2017", month='02') LOCATION "s3://b/2017/02/""#),
+        Statement::AddPartitions {
+            table: name(None, "t"),
+            if_not_exists: false,
+            partitions: vec![PartitionSpec {
+                values: vec![
+                    ("year".into(), "2017".into()),
+                    ("month".into(), "02".into())
+                ],
+                location: Some("s3://b/2017/02/".into()),
+            }],
+        }
+    );
+    assert_eq!(
+        ok(r#"CREATE DATABASE d COMMENT "c" LOCATION "s3://b/" WITH DBPROPERTIES ("k"="v")"#),
+        Statement::CreateDatabase {
+            name: "d".into(),
+            if_not_exists: false,
+            comment: Some("c".into()),
+            location: Some("s3://b/".into()),
+            properties: vec![("k".into(), "v".into())],
+        }
+    );
+    // Names in double quotes still work where a name is expected.
+    assert_eq!(
+        ok(r#"SHOW TBLPROPERTIES "T" ("k")"#),
+        Statement::ShowTblProperties {
+            table: name(None, "t"),
+            key: Some("k".into()),
+        }
+    );
+}
+
 #[test]
 fn bad_view_statements_name_the_token() {
     assert_eq!(
@@ -446,5 +543,37 @@ fn bad_view_statements_name_the_token() {
     assert_eq!(
         err("CREATE VIEW v SECURITY OWNER AS SELECT 1"),
         "SQL syntax error at line 1, column 24: expected DEFINER or INVOKER, found `OWNER`"
+    );
+}
+
+/// Hive's escapes, the same in either quote style; ALB's documented regex
+/// (`\"` for a quote, `\s` read as `s` as Hive reads it).
+#[test]
+fn hive_escapes_in_either_quote_style() {
+    for (quoted, expected) in [
+        (r#"'a\'b\"c'"#, "a'b\"c"),
+        (r#""a\'b\"c""#, "a'b\"c"),
+        (
+            r#"'\\ \n \t \r \0 \001 \u00e9 \Z'"#,
+            "\\ \n \t \r \0 \u{1} é \u{1a}",
+        ),
+        (
+            r#""\\ \n \t \r \0 \001 \u00e9 \Z""#,
+            "\\ \n \t \r \0 \u{1} é \u{1a}",
+        ),
+        (r#"'\%\_\q'"#, r"\%\_q"),
+        (r#"'it''s'"#, "it's"),
+        (r#""say ""hi""""#, "say \"hi\""),
+        (r#"'\"([^\"]*)\" \"([^\s]+?)\"'"#, r#""([^"]*)" "([^s]+?)""#),
+    ] {
+        let sql = format!("SHOW TBLPROPERTIES t ({quoted})");
+        let Statement::ShowTblProperties { key, .. } = ok(&sql) else {
+            panic!("{sql}")
+        };
+        assert_eq!(key.as_deref(), Some(expected), "{sql}");
+    }
+    assert_eq!(
+        err(r#"CREATE EXTERNAL TABLE t (a int) LOCATION "s3://b/"#),
+        "SQL syntax error at line 1, column 42: unterminated string literal (missing closing \")"
     );
 }

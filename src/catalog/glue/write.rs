@@ -135,14 +135,31 @@ impl GlueCatalog {
     ) -> Result<bool> {
         check_location(&table.location)?;
         let input = table_input(table)?;
-        let result = self
-            .client
-            .create_table()
-            .set_catalog_id(self.catalog_id.clone())
-            .database_name(&table.database)
-            .table_input(input)
-            .send()
-            .await;
+        let send = |input| {
+            self.client
+                .create_table()
+                .set_catalog_id(self.catalog_id.clone())
+                .database_name(&table.database)
+                .table_input(input)
+                .send()
+        };
+        let mut result = send(input.clone()).await;
+        // Athena creates `default` in Glue on first use, so a table created
+        // in it on a fresh account works; lathe does the same, creating it
+        // only when Glue says it is missing (no extra call otherwise).
+        if let Err(e) = &result
+            && is_not_found(e)
+            && table.database == crate::catalog::DEFAULT_DATABASE
+        {
+            let default = DatabaseDef {
+                name: crate::catalog::DEFAULT_DATABASE.to_string(),
+                comment: Some("Default Hive database".to_string()),
+                location: None,
+                parameters: Default::default(),
+            };
+            self.write_create_database(&default, true).await?;
+            result = send(input).await;
+        }
         self.forget_table(&table.database, &table.name);
         match result {
             Ok(_) => Ok(true),

@@ -122,6 +122,8 @@ impl LocalCatalog {
     pub(super) fn write_create_table(&self, table: &TableDef, if_not_exists: bool) -> Result<bool> {
         let _lock = self.write_lock()?;
         let dir = self.database_dir(&table.database)?;
+        // `default` has no folder until its first table.
+        std::fs::create_dir_all(&dir).map_err(|source| write_error(&dir, source))?;
         if self
             .table_files(&dir)?
             .iter()
