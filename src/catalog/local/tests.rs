@@ -37,7 +37,9 @@ fn catalog() -> (tempfile::TempDir, LocalCatalog) {
 #[tokio::test]
 async fn lists_and_loads_case_insensitively() {
     let (dir, catalog) = catalog();
-    assert_eq!(catalog.databases().await.unwrap(), ["web"]);
+    // `default` always exists, as in Athena, before it has a folder.
+    assert_eq!(catalog.databases().await.unwrap(), ["default", "web"]);
+    assert!(catalog.tables("default").await.unwrap().is_empty());
     assert_eq!(catalog.tables("WEB").await.unwrap(), ["events", "users"]);
     let events = catalog.table("web", "EVENTS").await.unwrap();
     assert_eq!(events.qualified_name(), "web.events");
@@ -253,7 +255,10 @@ async fn databases_are_created_and_dropped() {
         ..DatabaseDef::default()
     };
     catalog.create_database(&sales, false).await.unwrap();
-    assert_eq!(catalog.databases().await.unwrap(), ["sales", "web"]);
+    assert_eq!(
+        catalog.databases().await.unwrap(),
+        ["default", "sales", "web"]
+    );
     catalog.create_database(&sales, true).await.unwrap();
     assert_eq!(
         catalog
@@ -275,7 +280,7 @@ async fn databases_are_created_and_dropped() {
     );
     catalog.drop_database("SALES", false, true).await.unwrap();
     assert!(!dir.path().join("sales").exists());
-    assert_eq!(catalog.databases().await.unwrap(), ["web"]);
+    assert_eq!(catalog.databases().await.unwrap(), ["default", "web"]);
     catalog.drop_database("sales", true, false).await.unwrap();
     assert_eq!(
         catalog
