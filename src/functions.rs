@@ -15,6 +15,8 @@
 //!   (higher-order functions; the parser reads lambdas in `athena::dialect`)
 //! - `aggregate`: `max_by`, `min_by`, `count_if`, `arbitrary`, ...
 //! - `arrays`: `element_at`, `contains`, `slice`, `sequence`, ...
+//! - `maps`: `map_from_entries`, `multimap_from_entries`, `map_concat`
+//! - `system`: `typeof`, `parse_data_size`, `current_user`
 //! - time zones (`at_timezone`, `with_timezone`, `current_timezone`) are in
 //!   `datetime`
 //!
@@ -46,7 +48,9 @@ mod conditional;
 mod datetime;
 mod json;
 mod lambda;
+mod maps;
 mod strings;
+mod system;
 
 /// Registers every Athena function on `ctx`, replacing same-named built-ins.
 pub(crate) fn register(ctx: &SessionContext) {
@@ -63,6 +67,8 @@ pub(crate) fn register(ctx: &SessionContext) {
                 .collect(),
         ))
         .chain(arrays::functions(ctx))
+        .chain(maps::functions())
+        .chain(system::functions())
     {
         ctx.register_udf(udf);
     }

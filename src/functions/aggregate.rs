@@ -4,9 +4,15 @@
 //! (`first_value ... ORDER BY`, `count(CASE ...)`) through the simplifier, so
 //! they get DataFusion's grouped, vectorised accumulators. `arbitrary` and
 //! `approx_percentile` are DataFusion's `any_value` and
-//! `approx_percentile_cont` under Trino's names. `histogram` and `map_agg`
+//! `approx_percentile_cont` (`_with_weight`, `percentiles`) under Trino's names. `histogram` and `map_agg`
 //! build maps (`maps`). `bool_and`, `bool_or` and
-//! `array_agg(x ORDER BY y)` already behave as in Trino.
+//! `array_agg(x ORDER BY y)` already behave as in Trino; `every` and
+//! `bitwise_*_agg` are DataFusion's `bool_and` and `bit_*`.
+//!
+//! Trino's other aggregates: `max(x, n)`/`min(x, n)` (`extremes`),
+//! `max_by(x, y, n)`, `map_union`, `multimap_agg` and
+//! `approx_most_frequent` (`collect`), `geometric_mean`, `skewness` and
+//! `kurtosis` (`stats`), `listagg` (`listagg`), `numeric_histogram`.
 
 use std::sync::Arc;
 
@@ -15,11 +21,18 @@ use datafusion::common::{Result, not_impl_err, plan_err};
 use datafusion::logical_expr::expr::{AggregateFunction, AggregateFunctionParams};
 use datafusion::logical_expr::function::{AccumulatorArgs, AggregateFunctionSimplification};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, SortExpr, Volatility, lit, when,
+    Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, SortExpr, TypeSignature,
+    Volatility, lit, when,
 };
 use datafusion::prelude::SessionContext;
 
+mod collect;
+mod extremes;
+mod listagg;
 mod maps;
+mod numeric_histogram;
+mod percentiles;
+mod stats;
 
 /// The aggregate functions, built over the session's own aggregates.
 pub(crate) fn functions(ctx: &SessionContext) -> Vec<AggregateUDF> {
@@ -48,31 +61,80 @@ pub(crate) fn functions(ctx: &SessionContext) -> Vec<AggregateUDF> {
     )));
     for (builtin_name, trino) in [
         ("any_value", "arbitrary"),
-        ("approx_percentile_cont", "approx_percentile"),
+        ("bool_and", "every"),
+        ("bit_and", "bitwise_and_agg"),
+        ("bit_or", "bitwise_or_agg"),
+        ("bit_xor", "bitwise_xor_agg"),
     ] {
         if let Some(f) = builtin(builtin_name) {
             out.push(f.as_ref().clone().with_aliases([trino]));
         }
     }
+    for (name, largest) in [("max", true), ("min", false)] {
+        if let Some(f) = builtin(name) {
+            out.push(AggregateUDF::new_from_impl(extremes::Extreme::new(
+                f, largest,
+            )));
+        }
+    }
+    if let (Some(plain), Some(weighted)) = (
+        builtin("approx_percentile_cont"),
+        builtin("approx_percentile_cont_with_weight"),
+    ) {
+        out.push(AggregateUDF::new_from_impl(
+            percentiles::ApproxPercentile::new(plain, weighted),
+        ));
+    }
+    if let Some(f) = builtin("string_agg") {
+        out.push(AggregateUDF::new_from_impl(listagg::Listagg::new(f)));
+    }
+    for stat in [
+        stats::Stat::GeometricMean,
+        stats::Stat::Skewness,
+        stats::Stat::Kurtosis,
+    ] {
+        out.push(AggregateUDF::new_from_impl(stats::Statistic::new(stat)));
+    }
+    out.push(AggregateUDF::new_from_impl(
+        numeric_histogram::NumericHistogram::new(),
+    ));
+    for kind in [
+        collect::Kind::MapUnion,
+        collect::Kind::MultimapAgg,
+        collect::Kind::ApproxMostFrequent,
+    ] {
+        out.push(AggregateUDF::new_from_impl(collect::Collect::new(kind)));
+    }
     out
 }
 
 /// `max_by(x, y)` / `min_by(x, y)`: the `x` of the row with the largest
-/// (smallest) `y`; rows where `y` is NULL are ignored.
+/// (smallest) `y`; rows where `y` is NULL are ignored. `max_by(x, y, n)`:
+/// the `x` of the `n` largest `y` (`collect`).
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct By {
     name: &'static str,
     signature: Signature,
     first_value: Arc<AggregateUDF>,
+    top: Arc<AggregateUDF>,
     ascending: bool,
 }
 
 impl By {
     fn new(name: &'static str, first_value: Arc<AggregateUDF>, ascending: bool) -> Self {
+        let kind = if ascending {
+            collect::Kind::MinByN
+        } else {
+            collect::Kind::MaxByN
+        };
         Self {
             name,
-            signature: Signature::any(2, Volatility::Immutable),
+            signature: Signature::one_of(
+                vec![TypeSignature::Any(2), TypeSignature::Any(3)],
+                Volatility::Immutable,
+            ),
             first_value,
+            top: Arc::new(AggregateUDF::new_from_impl(collect::Collect::new(kind))),
             ascending,
         }
     }
@@ -88,20 +150,45 @@ impl AggregateUDFImpl for By {
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        if arg_types.len() == 3 {
+            return self.top.return_type(arg_types);
+        }
         Ok(arg_types[0].clone())
     }
 
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        if args.exprs.len() == 3 {
+            return self.top.accumulator(args);
+        }
         not_impl_err!(
             "{} is planned as first_value and has no accumulator of its own",
             self.name
         )
     }
 
+    fn state_fields(
+        &self,
+        args: datafusion::logical_expr::function::StateFieldsArgs,
+    ) -> Result<Vec<datafusion::arrow::datatypes::FieldRef>> {
+        self.top.state_fields(args)
+    }
+
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
         let first_value = Arc::clone(&self.first_value);
+        let top = Arc::clone(&self.top);
         let (name, ascending) = (self.name, self.ascending);
         Some(Box::new(move |function: AggregateFunction, _| {
+            if function.params.args.len() == 3 {
+                let p = function.params;
+                return Ok(Expr::AggregateFunction(AggregateFunction::new_udf(
+                    Arc::clone(&top),
+                    p.args,
+                    p.distinct,
+                    p.filter,
+                    p.order_by,
+                    p.null_treatment,
+                )));
+            }
             let AggregateFunctionParams {
                 args,
                 distinct,

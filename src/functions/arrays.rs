@@ -3,6 +3,7 @@
 //! and negative from the end, and maps), `slice(array, start, length)`,
 //! `array_position` (0 when absent), `contains` (array membership),
 //! `sequence`, and `concat` (strings, NULL-strict, or arrays). `cardinality`, `map_keys` and `map_values` are DataFusion's.
+//! Functions DataFusion lacks (`combinations`, `ngrams`, ...) are in `extra`.
 
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ use datafusion::logical_expr::{
     lit, when,
 };
 use datafusion::prelude::SessionContext;
+
+mod extra;
 
 /// DataFusion's array functions that Trino's are planned as.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -37,7 +40,7 @@ impl Builtins {
 pub(crate) fn functions(ctx: &SessionContext) -> Vec<ScalarUDF> {
     let state = ctx.state();
     let get = |name: &str| state.scalar_functions().get(name).cloned();
-    let mut out = Vec::new();
+    let mut out = extra::functions(ctx);
     // Trino's `contains` and `sequence` are DataFusion's `array_has` and
     // `generate_series` (inclusive), under Trino's names.
     if let Some(f) = get("array_has") {

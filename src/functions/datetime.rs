@@ -1,6 +1,7 @@
 //! Date and time functions: `date_parse`/`date_format` (MySQL specifiers),
 //! `parse_datetime`/`format_datetime` (Joda patterns), ISO 8601, Unix time,
-//! `date_add`/`date_diff`, and field extraction (`year`, `month`, ...).
+//! `date_add`/`date_diff`, field extraction (`year`, `month`, ...,
+//! `fields`), and durations (`parse_duration`, `to_milliseconds`, ...).
 //!
 //! Athena's `timestamp` is milliseconds without a zone; functions Trino types
 //! `timestamp with time zone` return milliseconds in UTC (the session zone).
@@ -20,11 +21,14 @@ use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
 
-use super::{Udf, arrays, constant_str, finish, returns};
+use super::{Udf, constant_str, finish, returns};
 
 mod arithmetic;
+mod durations;
+mod fields;
 mod iso8601;
 mod patterns;
+mod unixtime;
 mod zones;
 
 use iso8601::{parse_iso8601_date, parse_iso8601_timestamp};
@@ -74,12 +78,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             |t| temporal(t, DataType::Utf8),
             to_iso8601,
         ),
-        Udf::scalar_udf(
-            "from_unixtime",
-            Signature::exact(vec![DataType::Float64], Volatility::Immutable),
-            returns!(utc()),
-            from_unixtime,
-        ),
+        unixtime::function(),
         Udf::scalar_udf(
             "to_unixtime",
             any(1),
@@ -89,6 +88,8 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     ];
     out.extend(arithmetic::functions());
     out.extend(zones::functions());
+    out.extend(fields::functions());
+    out.extend(durations::functions());
     out
 }
 
@@ -417,14 +418,6 @@ fn to_iso8601(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
         }
     }
     finish(args, Arc::new(out.finish()))
-}
-
-/// `from_unixtime(seconds)`: a UTC timestamp from (fractional) Unix seconds.
-fn from_unixtime(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
-    let secs = arrays(args, rows)?;
-    let secs: &Float64Array = secs[0].as_primitive();
-    let out: TimestampMillisecondArray = secs.unary(|s| (s * 1000.0).round() as i64);
-    finish(args, Arc::new(out.with_timezone("UTC")))
 }
 
 /// `to_unixtime(timestamp)`: Unix seconds as a double.

@@ -6,7 +6,8 @@
 //! - `transform` and `filter` are DataFusion's `array_transform` and
 //!   `array_filter` under Trino's names; `any_match` is DataFusion's.
 //! - `all_match`, `none_match`, `reduce`, `zip_with`, `transform_keys`,
-//!   `transform_values` and `map_filter` are here. `reduce` runs its input
+//!   `transform_values` and `map_filter` are here; `map_zip_with` is in
+//!   `zip_maps`. `reduce` runs its input
 //!   function once per element position (all rows at once), so it costs the
 //!   longest array's length in evaluations, not the row count.
 //! - `try`'s catching half ([`catch`]): see `conditional`.
@@ -32,6 +33,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 
+mod zip_maps;
+
 /// The lambda functions, DataFusion's under Trino's names first.
 pub(crate) fn functions(ctx: &SessionContext) -> Vec<HigherOrderUDF> {
     let state = ctx.state();
@@ -56,6 +59,7 @@ pub(crate) fn functions(ctx: &SessionContext) -> Vec<HigherOrderUDF> {
         HigherOrderUDF::new_from_impl(MapLambda::new("transform_keys", MapKind::Keys)),
         HigherOrderUDF::new_from_impl(MapLambda::new("transform_values", MapKind::Values)),
         HigherOrderUDF::new_from_impl(MapLambda::new("map_filter", MapKind::Filter)),
+        HigherOrderUDF::new_from_impl(zip_maps::MapZipWith::new()),
     ]);
     out
 }
