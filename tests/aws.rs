@@ -418,8 +418,10 @@ fn catalog_suite(env: &Env, glue: bool) -> Result<(), Failed> {
         } else {
             Box::new(LocalCatalog::open(env.repo.join("catalog"))?)
         };
-        check(catalog.databases().await? == ["master", "web"], || {
-            "databases".into()
+        // `default` always exists, as in Athena and Glue, folder or not.
+        let databases = catalog.databases().await?;
+        check(databases == ["default", "master", "web"], || {
+            format!("databases {databases:?}")
         })?;
         let tables = catalog.tables("MASTER").await?;
         check(
