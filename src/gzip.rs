@@ -27,9 +27,9 @@ use libdeflate_sys::{
 pub(crate) const WHOLE_FILE_MAX: u64 = 8 * 1024 * 1024;
 
 /// The most text one whole-file inflation may produce: past it the file is
-/// streamed instead. This memory sits outside `--memory-limit` (like the
-/// decoder's other buffers), so it is bounded per open file: a scan opens
-/// one file per stream, `target_partitions` at once.
+/// streamed instead. The JSON scan reserves a whole file's compressed and
+/// inflated bytes from the session's memory pool (`--memory-limit`) and
+/// streams a file the pool cannot hold.
 pub(crate) const INFLATED_MAX: usize = 64 * 1024 * 1024;
 
 /// The inflated text of every member of `data`, or `None` when `data` is not
@@ -65,7 +65,7 @@ pub(crate) fn inflate(data: &[u8], max_out: usize) -> Option<Vec<u8>> {
 }
 
 /// The ISIZE field at the end of `data`, as if it were one member.
-fn last_member_size(data: &[u8]) -> usize {
+pub(crate) fn last_member_size(data: &[u8]) -> usize {
     match data.last_chunk::<4>() {
         Some(isize) => u32::from_le_bytes(*isize) as usize,
         None => 0,

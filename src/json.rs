@@ -16,6 +16,9 @@ use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::physical_plan::{FileScanConfig, FileSource};
 use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::{
+    MemoryConsumer, MemoryPool, MemoryReservation, UnboundedMemoryPool,
+};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::physical_plan::projection::ProjectionExprs;
@@ -180,6 +183,9 @@ pub(crate) struct SerdeJsonSource {
     batch_size: Option<usize>,
     metrics: ExecutionPlanMetricsSet,
     projection: SplitProjection,
+    /// The session's memory pool, which whole files read into memory are
+    /// reserved from (see [`SerdeJsonOpener`]); none: they are not counted.
+    memory: Option<Arc<dyn MemoryPool>>,
 }
 
 impl SerdeJsonSource {
@@ -190,7 +196,15 @@ impl SerdeJsonSource {
             options: Arc::new(options),
             batch_size: None,
             metrics: ExecutionPlanMetricsSet::new(),
+            memory: None,
         }
+    }
+
+    /// This source with whole files held in memory reserved from `pool`
+    /// (the session's, so that `--memory-limit` bounds them).
+    pub(crate) fn with_memory_pool(mut self, pool: Arc<dyn MemoryPool>) -> Self {
+        self.memory = Some(pool);
+        self
     }
 
     /// How this source decodes its files.
@@ -213,6 +227,7 @@ impl FileSource for SerdeJsonSource {
             schema: projected,
             options: Arc::clone(&self.options),
             store: object_store,
+            memory: self.memory.clone(),
         });
         ProjectionOpener::try_new(self.projection.clone(), opener, file_schema)
     }
@@ -263,11 +278,18 @@ impl FileSource for SerdeJsonSource {
     }
 }
 
+/// Opens one file of a scan. A small gzip file is read whole and inflated
+/// at once (see `crate::gzip`); its compressed and inflated bytes are
+/// reserved from the session's memory pool while it is decoded, and a file
+/// the pool cannot hold is streamed instead. A scan of remote files runs
+/// many streams at once (see `table::scan_streams`), so these buffers are
+/// what grows with it.
 struct SerdeJsonOpener {
     batch_size: usize,
     schema: SchemaRef,
     options: Arc<JsonOptions>,
     store: Arc<dyn ObjectStore>,
+    memory: Option<Arc<dyn MemoryPool>>,
 }
 
 impl FileOpener for SerdeJsonOpener {
@@ -276,27 +298,42 @@ impl FileOpener for SerdeJsonOpener {
         let schema = Arc::clone(&self.schema);
         let options = Arc::clone(&self.options);
         let batch_size = self.batch_size;
+        let memory = self.memory.clone();
         Ok(Box::pin(async move {
             let location = file.object_meta.location.clone();
             let name = format!("/{location}");
             let compression = compression_for(location.as_ref());
             let decoder = decoder::LineDecoder::new(schema, &options, batch_size, name.clone());
+            let size = file.object_meta.size;
             if compression == FileCompressionType::GZIP
-                && file.object_meta.size <= crate::gzip::WHOLE_FILE_MAX
+                && size <= crate::gzip::WHOLE_FILE_MAX
+                && let Some(reservation) = reserve(memory.as_ref(), &name, size)
             {
                 let data = read_whole(store.get(&location).await?)
                     .await
                     .map_err(|e| data_file_error(&name, e))?;
-                let reader: Box<dyn BufRead + Send> =
-                    match crate::gzip::inflate(&data, crate::gzip::INFLATED_MAX) {
-                        Some(text) => Box::new(Cursor::new(text)),
-                        // Too big to hold, or damaged: stream it, as other files.
-                        None => Box::new(BufReader::with_capacity(
+                let inflated = crate::gzip::last_member_size(&data);
+                let text = match reservation.try_grow(inflated) {
+                    Ok(()) => crate::gzip::inflate(&data, crate::gzip::INFLATED_MAX),
+                    Err(_) => None,
+                };
+                let reader: Box<dyn BufRead + Send> = match text {
+                    Some(text) => {
+                        reservation.resize(text.len());
+                        Box::new(Cursor::new(text))
+                    }
+                    // Too big to hold, or damaged: stream it, as other files.
+                    None => {
+                        reservation.resize(data.len());
+                        Box::new(BufReader::with_capacity(
                             READ_BUFFER,
                             compression.convert_read(Cursor::new(data))?,
-                        )),
-                    };
-                return Ok(ReadBatches::new(reader, decoder, name).boxed());
+                        ))
+                    }
+                };
+                return Ok(ReadBatches::new(reader, decoder, name)
+                    .holding(reservation)
+                    .boxed());
             }
             match store.get(&location).await?.payload {
                 // A local file is read and decoded in place, as DataFusion's
@@ -317,6 +354,23 @@ impl FileOpener for SerdeJsonOpener {
             }
         }))
     }
+}
+
+/// A reservation of `size` bytes for the file `name` from the session's
+/// pool, or `None` when the pool cannot give it now (the file is then
+/// streamed). Without a pool, an unbounded one stands in.
+fn reserve(
+    memory: Option<&Arc<dyn MemoryPool>>,
+    name: &str,
+    size: u64,
+) -> Option<MemoryReservation> {
+    let pool: Arc<dyn MemoryPool> = match memory {
+        Some(pool) => Arc::clone(pool),
+        None => Arc::new(UnboundedMemoryPool::default()),
+    };
+    let reservation = MemoryConsumer::new(format!("lathe JSON file {name}")).register(&pool);
+    reservation.try_grow(usize::try_from(size).ok()?).ok()?;
+    Some(reservation)
 }
 
 /// A whole object's bytes, read on this task's thread. object_store would
@@ -345,6 +399,8 @@ struct ReadBatches<R> {
     decoder: decoder::LineDecoder,
     file: String,
     done: bool,
+    /// The memory of a file held whole, given back when the stream ends.
+    _held: Option<MemoryReservation>,
 }
 
 impl<R: BufRead + Send + 'static> ReadBatches<R> {
@@ -354,7 +410,14 @@ impl<R: BufRead + Send + 'static> ReadBatches<R> {
             decoder,
             file,
             done: false,
+            _held: None,
         }
+    }
+
+    /// These batches, keeping `reservation` until they are dropped.
+    fn holding(mut self, reservation: MemoryReservation) -> Self {
+        self._held = Some(reservation);
+        self
     }
 
     fn boxed(self) -> futures::stream::BoxStream<'static, Result<RecordBatch>> {
@@ -420,7 +483,24 @@ pub(crate) fn data_file_error(file: &str, e: DataFusionError) -> DataFusionError
 
 #[cfg(test)]
 mod tests {
+    use datafusion::execution::memory_pool::GreedyMemoryPool;
+
     use super::*;
+
+    #[test]
+    fn whole_files_are_held_only_when_the_pool_has_room() {
+        let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(1000));
+        let first = reserve(Some(&pool), "/a.gz", 600).expect("room for the first file");
+        assert_eq!(pool.reserved(), 600);
+        // No room for the second: it is streamed instead.
+        assert!(reserve(Some(&pool), "/b.gz", 600).is_none());
+        assert!(first.try_grow(500).is_err());
+        drop(first);
+        assert_eq!(pool.reserved(), 0);
+        assert!(reserve(Some(&pool), "/b.gz", 600).is_some());
+        // Without a session pool, nothing is refused.
+        assert!(reserve(None, "/c.gz", 1 << 40).is_some());
+    }
 
     #[test]
     fn compression_from_extension() {

@@ -273,7 +273,7 @@ impl GlueTableProvider {
         let table_schema = TableSchema::builder(file_schema)
             .with_table_partition_cols(partition_fields.to_vec())
             .build();
-        let target_partitions = state.config().target_partitions().max(1);
+        let streams = scan_streams(state, &url, files.len());
         match format {
             StorageFormat::Parquet => {
                 // What `ParquetFormat::create_physical_plan` builds (DataFusion's
@@ -304,7 +304,7 @@ impl GlueTableProvider {
                 )
                 .await?;
                 let (groups, stats) = compute_all_files_statistics(
-                    FileGroup::new(files).split_files(target_partitions),
+                    FileGroup::new(files).split_files(streams),
                     Arc::clone(&self.schema),
                     state.config().collect_statistics(),
                     false,
@@ -324,14 +324,17 @@ impl GlueTableProvider {
                 Ok(DataSourceExec::from_data_source(config))
             }
             StorageFormat::Json(serde) => {
-                let groups = FileGroup::new(files).split_files(target_partitions);
+                let groups = FileGroup::new(files).split_files(streams);
                 let options = JsonOptions::for_table(&self.def, serde)?;
-                let source = Arc::new(SerdeJsonSource::new(table_schema, options));
+                let source = Arc::new(
+                    SerdeJsonSource::new(table_schema, options)
+                        .with_memory_pool(Arc::clone(&state.runtime_env().memory_pool)),
+                );
                 let scan = line_scan(url, source, groups, projection, limit)?;
                 self.as_read_schema(scan, projection)
             }
             StorageFormat::Text(serde) => {
-                let groups = FileGroup::new(files).split_files(target_partitions);
+                let groups = FileGroup::new(files).split_files(streams);
                 let options = TextOptions::for_table(&self.def, serde)?;
                 let source = Arc::new(SerdeTextSource::new(table_schema, options));
                 let scan = line_scan(url, source, groups, projection, limit)?;
@@ -378,6 +381,31 @@ impl GlueTableProvider {
             .collect::<Result<Vec<_>>>()?;
         Ok(Arc::new(ProjectionExec::try_new(exprs, scan)?))
     }
+}
+
+/// How many streams a scan of `files` files in the store `url` reads at
+/// once. Local files: one per core (`target_partitions`), as DataFusion's
+/// own scans. Remote files: up to `lathe.remote_scan_streams`, because each
+/// S3 request waits 20-80 ms for its first byte on a laptop, and a scan
+/// that read one file per core would mostly wait: DataFusion opens the next
+/// file of a stream while it decodes the current one, so a stream keeps at
+/// most two requests in flight. More streams keep more requests in flight
+/// (each a whole small object, or a Parquet file's column chunks, in one
+/// ranged read) while the cores decode what has arrived; the operators
+/// above run them as tasks on the same cores. Memory grows with the
+/// streams: a JSON stream holds its file's bytes reserved from the
+/// session's pool (see `json`), Parquet and text streams a batch each.
+fn scan_streams(state: &dyn Session, url: &ObjectStoreUrl, files: usize) -> usize {
+    let cores = state.config().target_partitions().max(1);
+    if url.as_str().starts_with("file:") {
+        return cores;
+    }
+    let io = state
+        .config_options()
+        .extensions
+        .get::<crate::engine::LatheOptions>()
+        .map_or(1, |options| options.remote_scan_streams);
+    cores.max(io.min(files))
 }
 
 /// The schema DataFusion reads a table with: the catalog's, except that a
@@ -582,4 +610,43 @@ async fn list_data_files(
         .await?;
     files.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::prelude::{SessionConfig, SessionContext};
+
+    use super::*;
+    use crate::engine::LatheOptions;
+
+    fn streams(config: SessionConfig, url: &str, files: usize) -> usize {
+        let state = SessionContext::new_with_config(config).state();
+        scan_streams(&state, &ObjectStoreUrl::parse(url).unwrap(), files)
+    }
+
+    #[test]
+    fn remote_scans_read_many_files_at_once_local_ones_one_per_core() {
+        let config = || {
+            SessionConfig::new()
+                .with_target_partitions(2)
+                .with_option_extension(LatheOptions::default())
+        };
+        assert_eq!(streams(config(), "file://", 500), 2);
+        assert_eq!(streams(config(), "s3://bucket", 500), 32);
+        // Never more streams than files, never fewer than cores.
+        assert_eq!(streams(config(), "s3://bucket", 5), 5);
+        assert_eq!(streams(config(), "s3://bucket", 1), 2);
+        let mut more = config();
+        more.options_mut()
+            .set("lathe.remote_scan_streams", "100")
+            .unwrap();
+        assert_eq!(streams(more, "s3://bucket", 500), 100);
+        assert_eq!(streams(more_cores(), "s3://bucket", 500), 64);
+    }
+
+    fn more_cores() -> SessionConfig {
+        SessionConfig::new()
+            .with_target_partitions(64)
+            .with_option_extension(LatheOptions::default())
+    }
 }

@@ -312,7 +312,10 @@ impl PhysicalExtensionCodec for LathePhysicalCodec {
         };
         let table_schema = json.table_schema().clone();
         let source: Arc<dyn FileSource> = match payload.source {
-            SourceOptions::Json(options) => Arc::new(SerdeJsonSource::new(table_schema, options)),
+            SourceOptions::Json(options) => Arc::new(
+                SerdeJsonSource::new(table_schema, options)
+                    .with_memory_pool(Arc::clone(ctx.memory_pool())),
+            ),
             SourceOptions::Text(options) => Arc::new(SerdeTextSource::new(table_schema, options)),
         };
         let source = match json.projection() {

@@ -18,6 +18,8 @@ use datafusion::common::{Result, config_err};
 
 /// The key of [`LatheOptions::version`].
 const VERSION_KEY: &str = "lathe.version";
+/// The key of [`LatheOptions::remote_scan_streams`].
+const REMOTE_SCAN_STREAMS_KEY: &str = "lathe.remote_scan_streams";
 
 /// lathe's own session settings, `lathe.*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,12 +27,19 @@ pub struct LatheOptions {
     /// `lathe.version`: the lathe version of the process that planned the
     /// query; a scheduler of another version refuses it.
     pub version: String,
+    /// `lathe.remote_scan_streams`: how many files a scan of S3 reads at
+    /// once (at least `target_partitions`). Each S3 request waits tens of
+    /// milliseconds for its first byte, and Firehose writes many small
+    /// objects, so a scan that read one file per core would spend its time
+    /// waiting; see `table::scan_streams`.
+    pub remote_scan_streams: usize,
 }
 
 impl Default for LatheOptions {
     fn default() -> Self {
         Self {
             version: env!("CARGO_PKG_VERSION").to_string(),
+            remote_scan_streams: 32,
         }
     }
 }
@@ -56,17 +65,34 @@ impl ExtensionOptions for LatheOptions {
     fn set(&mut self, key: &str, value: &str) -> Result<()> {
         match key {
             "version" => self.version = value.to_string(),
+            "remote_scan_streams" => {
+                self.remote_scan_streams = match value.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        return config_err!(
+                            "lathe.remote_scan_streams takes a whole number of at least 1, not {value}"
+                        );
+                    }
+                }
+            }
             _ => return config_err!("there is no setting lathe.{key}"),
         }
         Ok(())
     }
 
     fn entries(&self) -> Vec<ConfigEntry> {
-        vec![ConfigEntry {
-            key: VERSION_KEY.to_string(),
-            value: Some(self.version.clone()),
-            description: "The lathe version of the process that planned the query.",
-        }]
+        vec![
+            ConfigEntry {
+                key: VERSION_KEY.to_string(),
+                value: Some(self.version.clone()),
+                description: "The lathe version of the process that planned the query.",
+            },
+            ConfigEntry {
+                key: REMOTE_SCAN_STREAMS_KEY.to_string(),
+                value: Some(self.remote_scan_streams.to_string()),
+                description: "How many files a scan of S3 reads at once (at least target_partitions).",
+            },
+        ]
     }
 }
 
@@ -88,10 +114,16 @@ mod tests {
             .collect();
         assert_eq!(
             listed,
-            [(
-                "lathe.version".to_string(),
-                Some(env!("CARGO_PKG_VERSION").to_string())
-            )]
+            [
+                (
+                    "lathe.version".to_string(),
+                    Some(env!("CARGO_PKG_VERSION").to_string())
+                ),
+                (
+                    "lathe.remote_scan_streams".to_string(),
+                    Some("32".to_string())
+                ),
+            ]
         );
         // What a receiving process does with each listed pair.
         let mut other = SessionConfig::new().with_option_extension(LatheOptions::default());
@@ -99,8 +131,18 @@ mod tests {
             .options_mut()
             .set("lathe.version", "0.0.0-elsewhere")
             .unwrap();
+        other
+            .options_mut()
+            .set("lathe.remote_scan_streams", "64")
+            .unwrap();
         let options = other.options().extensions.get::<LatheOptions>().unwrap();
         assert_eq!(options.version, "0.0.0-elsewhere");
+        assert_eq!(options.remote_scan_streams, 64);
+        let err = other
+            .options_mut()
+            .set("lathe.remote_scan_streams", "0")
+            .unwrap_err();
+        assert!(err.to_string().contains("at least 1, not 0"), "{err}");
         let err = other.options_mut().set("lathe.nope", "1").unwrap_err();
         assert!(
             err.to_string().contains("there is no setting lathe.nope"),
