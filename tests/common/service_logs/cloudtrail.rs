@@ -27,13 +27,13 @@ fn role(session: &str, created: &str) -> String {
     )
 }
 
-/// One event; `extra` holds the event's own keys (after `userAgent`).
+/// One event (its source and name as a pair); `extra` holds the event's own
+/// keys (after `userAgent`).
 fn event(
     n: u32,
     identity: &str,
     time: &str,
-    source: &str,
-    name: &str,
+    (source, name): (&str, &str),
     ip: &str,
     agent: &str,
     extra: &str,
@@ -50,8 +50,7 @@ pub fn write(root: &Path) -> Vec<(String, String)> {
             n,
             &user(who),
             time,
-            "signin.amazonaws.com",
-            "ConsoleLogin",
+            ("signin.amazonaws.com", "ConsoleLogin"),
             "203.0.113.10",
             "Mozilla/5.0",
             &format!(
@@ -87,8 +86,7 @@ pub fn write(root: &Path) -> Vec<(String, String)> {
                     4,
                     r#"{"type":"AWSAccount","principalId":"","accountId":"anonymous"}"#,
                     "2019-02-01T09:00:00Z",
-                    "s3.amazonaws.com",
-                    "GetObject",
+                    ("s3.amazonaws.com", "GetObject"),
                     "198.51.100.66",
                     "[curl/7.61.1]",
                     &format!(
@@ -101,8 +99,7 @@ pub fn write(root: &Path) -> Vec<(String, String)> {
                     5,
                     &user("dave"),
                     "2019-02-01T09:30:00Z",
-                    "s3.amazonaws.com",
-                    "DeleteBucket",
+                    ("s3.amazonaws.com", "DeleteBucket"),
                     "203.0.113.20",
                     "[S3Console/0.4]",
                     &format!(
@@ -114,8 +111,7 @@ pub fn write(root: &Path) -> Vec<(String, String)> {
                     6,
                     &role("deploy", "2019-02-01T08:00:00Z"),
                     "2019-02-01T10:00:00Z",
-                    "s3.amazonaws.com",
-                    "PutObject",
+                    ("s3.amazonaws.com", "PutObject"),
                     "10.0.0.8",
                     "[aws-cli/1.16.96]",
                     &format!(
@@ -128,8 +124,7 @@ pub fn write(root: &Path) -> Vec<(String, String)> {
                     7,
                     &role("deploy", "2019-02-01T08:00:00Z"),
                     "2019-02-01T10:05:00Z",
-                    "sts.amazonaws.com",
-                    "GetCallerIdentity",
+                    ("sts.amazonaws.com", "GetCallerIdentity"),
                     "10.0.0.8",
                     "aws-cli/1.16.96",
                     r#""requestParameters":null,"responseElements":null,"#,
@@ -144,8 +139,7 @@ pub fn write(root: &Path) -> Vec<(String, String)> {
                     8,
                     &user("erin"),
                     "2021-06-15T12:00:00Z",
-                    "s3.amazonaws.com",
-                    "DeleteBucket",
+                    ("s3.amazonaws.com", "DeleteBucket"),
                     "203.0.113.21",
                     "[S3Console/0.4]",
                     &format!(
@@ -157,8 +151,7 @@ pub fn write(root: &Path) -> Vec<(String, String)> {
                     9,
                     &role("report", "2021-06-15T11:00:00Z"),
                     "2021-06-15T12:30:00Z",
-                    "s3.amazonaws.com",
-                    "GetObject",
+                    ("s3.amazonaws.com", "GetObject"),
                     "10.0.0.9",
                     "[aws-sdk-java/1.11.1030]",
                     &format!(
