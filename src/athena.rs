@@ -14,10 +14,12 @@
 //!
 //! Queries are parsed in Athena's dialect ([`dialect`]: lambdas, Trino's
 //! type names in casts) and their syntax trees rewritten before planning
-//! ([`syntax`]).
+//! ([`syntax`]); unaliased `a.b` select items get Trino's name, `b`
+//! ([`select_names`]).
 
 pub(crate) mod ddl;
 pub(crate) mod dialect;
+pub(crate) mod select_names;
 pub(crate) mod syntax;
 pub(crate) mod write;
 

@@ -57,6 +57,10 @@ pub enum JsonSerde {
     OpenX,
     /// `org.apache.hive.hcatalog.data.JsonSerDe`: strict types.
     Hive,
+    /// `com.amazon.emr.hive.serde.CloudTrailSerde`: CloudTrail events, read
+    /// leniently (as OpenX, nested values kept as written, since CloudTrail's
+    /// `requestParameters` and kin are JSON text for `json_extract`).
+    CloudTrail,
 }
 
 /// A column as the catalog declares it.

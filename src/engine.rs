@@ -201,7 +201,8 @@ impl Engine {
         let state = self.ctx.state();
         let recursion_limit = state.config().options().sql_parser.recursion_limit.get();
         // Athena's dialect, and the syntax rewrites DataFusion needs (athena::syntax).
-        let statement = crate::athena::syntax::parse(sql, recursion_limit)?;
+        let mut statement = crate::athena::syntax::parse(sql, recursion_limit)?;
+        crate::athena::select_names::name_dereferences(&mut statement);
         let show_functions = match &statement {
             Statement::Statement(s) => match s.as_ref() {
                 datafusion::sql::sqlparser::ast::Statement::ShowFunctions { filter } => {
@@ -311,6 +312,13 @@ pub(crate) fn session_config(config: &Config) -> SessionConfig {
     if let Some(n) = config.target_partitions {
         session_config = session_config.with_target_partitions(n.max(1));
     }
+    // Trino sorts NULLs last whatever the direction ("the default null
+    // ordering is NULLS LAST"); DataFusion, as Postgres, puts them first in
+    // a descending sort.
+    session_config
+        .options_mut()
+        .sql_parser
+        .default_null_ordering = "nulls_last".to_string();
     // Read a Parquet footer exactly (its length, then the metadata) rather
     // than a 512 KiB guess: scanned bytes count only footers and the column
     // chunks a query needs, as Athena's do.

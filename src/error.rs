@@ -66,7 +66,7 @@ pub enum Error {
 
     /// The table's SerDe / input format is not one lathe reads.
     #[error(
-        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX or Hive SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
+        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX, Hive or CloudTrail SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
     )]
     UnsupportedFormat {
         /// `db.table`.

@@ -39,6 +39,7 @@ pub(crate) mod convert;
 pub(crate) mod decoder;
 mod keys;
 mod node;
+mod records;
 mod scan;
 
 // The fast path and its reference, for the differential fuzz target.
@@ -62,6 +63,10 @@ pub struct JsonOptions {
     /// Hive `timestamp.formats`: Java date patterns (or `millis`) tried, in
     /// order, before the default timestamp forms.
     pub timestamp_formats: Vec<String>,
+    /// `com.amazon.emr.cloudtrail.CloudTrailInputFormat`: each file is one
+    /// CloudTrail document, `{"Records": [...]}`, and each record is a row.
+    #[serde(default)]
+    pub records: bool,
 }
 
 impl Default for JsonOptions {
@@ -73,6 +78,7 @@ impl Default for JsonOptions {
             mappings: Vec::new(),
             dots_in_keys: false,
             timestamp_formats: Vec::new(),
+            records: false,
         }
     }
 }
@@ -100,7 +106,7 @@ impl JsonOptions {
         // Each SerDe reads its own properties only, as Hive does.
         let openx = serde == JsonSerde::OpenX;
         let timestamp_formats = match params.get("timestamp.formats") {
-            Some(formats) if !openx => split_formats(formats),
+            Some(formats) if serde == JsonSerde::Hive => split_formats(formats),
             _ => Vec::new(),
         };
         for format in &timestamp_formats {
@@ -118,6 +124,8 @@ impl JsonOptions {
             mappings,
             dots_in_keys: openx && flag("dots.in.keys", false)?,
             timestamp_formats,
+            records: table.storage.input_format.as_deref()
+                == Some(crate::catalog::glue_json::CLOUDTRAIL_INPUT),
         })
     }
 }
@@ -304,6 +312,33 @@ impl FileOpener for SerdeJsonOpener {
             let name = format!("/{location}");
             let compression = compression_for(location.as_ref());
             let decoder = decoder::LineDecoder::new(schema, &options, batch_size, name.clone());
+            if options.records {
+                // A CloudTrail document is read whole, then split into events.
+                let data = read_whole(store.get(&location).await?)
+                    .await
+                    .map_err(|e| data_file_error(&name, e))?;
+                let inflated = (compression == FileCompressionType::GZIP)
+                    .then(|| crate::gzip::inflate(&data, crate::gzip::INFLATED_MAX))
+                    .flatten();
+                let text = match inflated {
+                    Some(text) => text,
+                    None => {
+                        let mut text = Vec::new();
+                        compression
+                            .convert_read(Cursor::new(data))?
+                            .read_to_end(&mut text)
+                            .map_err(|e| data_file_error(&name, e.into()))?;
+                        text
+                    }
+                };
+                let lines = records::records_as_lines(&text).map_err(|reason| {
+                    DataFusionError::External(Box::new(Error::DataFile {
+                        file: name.clone(),
+                        reason,
+                    }))
+                })?;
+                return Ok(ReadBatches::new(Cursor::new(lines), decoder, name).boxed());
+            }
             let size = file.object_meta.size;
             if compression == FileCompressionType::GZIP
                 && size <= crate::gzip::WHOLE_FILE_MAX

@@ -31,7 +31,7 @@
 //!   parameters, casts inside `try`), and statements DataFusion does not
 //!   parse: rewritten, or parsed into plain descriptions (DDL/SHOW/DESCRIBE/
 //!   PREPARE in `ddl`, run by `engine::ddl` and `engine::show`; writes in
-//!   `write`)
+//!   `write`; Trino's names of `a.b` select items in `select_names`)
 //! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 //! - `fuzzing`: hidden entry points for the `cargo fuzz` targets in `fuzz/`
 //! - [`cluster`]: scale-out on DataFusion Ballista: lathe's scheduler and

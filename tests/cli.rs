@@ -628,3 +628,86 @@ fn a_billion_value_projection_is_refused_unless_narrowed() {
         "\"a\",\"n\"\n\"five\",\"5\"\n"
     );
 }
+
+/// `-c` takes SQL that starts with `--` (a pasted statement's header
+/// comment) as SQL, as psql does, not as an unknown option (issue 18).
+#[test]
+fn command_sql_may_start_with_a_comment() {
+    for sql in [
+        "-- Top referrers\nSELECT 1 AS one",
+        "--no space\nSELECT 1 AS one;",
+        "-c",
+    ] {
+        let out = lathe()
+            .args(["--format", "csv", "-c", sql])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if sql == "-c" {
+            // Not an option either: SQL, refused as SQL.
+            assert_eq!(out.status.code(), Some(1), "{stderr}");
+            assert!(
+                stderr.contains("syntax") || stderr.contains("SQL"),
+                "{stderr}"
+            );
+            continue;
+        }
+        assert!(out.status.success(), "{sql:?}: {stderr}");
+        assert_eq!(stdout, "\"one\"\n\"1\"\n", "{sql:?}");
+    }
+    let out = lathe()
+        .args(["--format", "csv", "--command=-- header\nSELECT 2 AS two"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "\"two\"\n\"2\"\n");
+}
+
+/// A new, empty catalog folder has the `default` database, as Athena and
+/// Glue do: an unqualified CREATE EXTERNAL TABLE works, SHOW DATABASES
+/// lists it, and DROP DATABASE default is refused (issue 18).
+#[test]
+fn a_fresh_catalog_has_the_default_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir(&catalog).unwrap();
+    let data = dir.path().join("data/t");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("part-0.csv"), "a,1\nb,2\n").unwrap();
+    let run = |sql: &str| {
+        lathe()
+            .current_dir(dir.path())
+            .arg("--catalog")
+            .arg(&catalog)
+            .args(["--format", "csv", "-c", sql])
+            .output()
+            .unwrap()
+    };
+    let out = run("SHOW DATABASES");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "\"database_name\"\n\"default\"\n"
+    );
+    let out = run(&format!(
+        "CREATE EXTERNAL TABLE t (name string, n int) ROW FORMAT DELIMITED FIELDS TERMINATED BY \",\" LOCATION '{}/'; \
+         SELECT sum(n) AS total FROM t; SHOW TABLES IN default",
+        data.display()
+    ));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "\"total\"\n\"3\"\n\"tab_name\"\n\"t\"\n"
+    );
+    assert!(catalog.join("default/t.json").is_file());
+    let out = run("DROP DATABASE default CASCADE");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "error: DROP DATABASE default: Can not drop default database"
+    );
+    assert!(catalog.join("default/t.json").is_file());
+}

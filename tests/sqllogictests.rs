@@ -3,6 +3,9 @@
 //!
 //! Values print as Athena prints them; NULL is `NULL`, the empty string `(empty)`.
 //! Files named `ddl*.slt` run on their own copy of the fixture catalog.
+//! Files named `service_logs*.slt` start, as a new Athena user does, from an
+//! empty catalog folder (only `default`), over AWS service logs written by
+//! `common/service_logs.rs` with the documented locations mapped onto them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -96,7 +99,19 @@ fn run_file(path: PathBuf, fixtures: Arc<common::Fixtures>) -> Result<(), Failed
         .unwrap_or_default()
         .to_string_lossy()
         .into_owned();
-    let catalog = if name.starts_with("ddl") {
+    let service_logs = name.starts_with("service_logs");
+    let mut location_map = common::sample_map();
+    let catalog = if service_logs {
+        let root = fixtures.dir.path().join(format!("logs-{name}"));
+        let mut rules = location_map.rules().to_vec();
+        for (from, to) in common::service_logs::setup(&name, &root) {
+            rules.push(lathe::LocationMapping { from, to });
+        }
+        location_map = lathe::LocationMap::new(rules);
+        let catalog = root.join("catalog");
+        std::fs::create_dir_all(&catalog)?;
+        catalog
+    } else if name.starts_with("ddl") {
         let copy = fixtures.dir.path().join(format!("catalog-{name}"));
         copy_tree(&fixtures.catalog(), &copy);
         copy
@@ -109,8 +124,8 @@ fn run_file(path: PathBuf, fixtures: Arc<common::Fixtures>) -> Result<(), Failed
     runtime.block_on(async move {
         let config = Config {
             catalog,
-            database: "fx".into(),
-            location_map: common::sample_map(),
+            database: if service_logs { "default" } else { "fx" }.into(),
+            location_map,
             target_partitions: Some(2),
             ..Config::default()
         };

@@ -192,9 +192,23 @@ impl Parser<'_> {
         }
     }
 
-    /// `[db.]table`.
+    /// `[db.]table`; also `` `db.table` `` in one pair of backticks, which
+    /// Hive splits at the dot (AWS's S3 access-log DDL is written so).
     fn table_name(&mut self) -> PResult<TableName> {
+        let backticked = matches!(self.peek(), Some(Tok::Quoted(_)));
         let first = self.ident("a table name")?;
+        if backticked
+            && !self.is_punct('.')
+            && let Some((database, table)) = first.split_once('.')
+            && !database.is_empty()
+            && !table.is_empty()
+            && !table.contains('.')
+        {
+            return Ok(TableName {
+                database: Some(database.to_string()),
+                table: table.to_string(),
+            });
+        }
         if self.eat_punct('.') {
             let table = self.ident("a table name after `.`")?;
             Ok(TableName {

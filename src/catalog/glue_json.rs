@@ -403,6 +403,9 @@ pub(crate) fn format_classes(format: StorageFormat) -> (&'static str, &'static s
         StorageFormat::Parquet => (PARQUET_SERDE, PARQUET_INPUT, PARQUET_OUTPUT),
         StorageFormat::Json(JsonSerde::OpenX) => (OPENX_SERDE, TEXT_INPUT, TEXT_OUTPUT),
         StorageFormat::Json(JsonSerde::Hive) => (HIVE_JSON_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Json(JsonSerde::CloudTrail) => {
+            (CLOUDTRAIL_SERDE, CLOUDTRAIL_INPUT, TEXT_OUTPUT)
+        }
         StorageFormat::Text(TextSerde::LazySimple) => (LAZY_SIMPLE_SERDE, TEXT_INPUT, TEXT_OUTPUT),
         StorageFormat::Text(TextSerde::OpenCsv) => (OPEN_CSV_SERDE, TEXT_INPUT, TEXT_OUTPUT),
         StorageFormat::Text(TextSerde::Regex) => (REGEX_SERDE, TEXT_INPUT, TEXT_OUTPUT),
@@ -422,6 +425,9 @@ pub(crate) const LAZY_SIMPLE_SERDE: &str = "org.apache.hadoop.hive.serde2.lazy.L
 pub(crate) const OPEN_CSV_SERDE: &str = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
 pub(crate) const REGEX_SERDE: &str = "org.apache.hadoop.hive.serde2.RegexSerDe";
 pub(crate) const TEXT_INPUT: &str = "org.apache.hadoop.mapred.TextInputFormat";
+pub(crate) const CLOUDTRAIL_SERDE: &str = "com.amazon.emr.hive.serde.CloudTrailSerde";
+/// Reads CloudTrail's `{"Records": [...]}` files, one row per record.
+pub(crate) const CLOUDTRAIL_INPUT: &str = "com.amazon.emr.cloudtrail.CloudTrailInputFormat";
 pub(crate) const TEXT_OUTPUT: &str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
 
 fn columns_json(columns: &[Column]) -> serde_json::Value {
@@ -499,6 +505,8 @@ fn storage_format(
         "org.apache.hive.hcatalog.data.JsonSerDe" | "org.apache.hadoop.hive.serde2.JsonSerDe" => {
             StorageFormat::Json(JsonSerde::Hive)
         }
+        CLOUDTRAIL_SERDE => StorageFormat::Json(JsonSerde::CloudTrail),
+        "" if input == CLOUDTRAIL_INPUT => StorageFormat::Json(JsonSerde::CloudTrail),
         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" => StorageFormat::Parquet,
         LAZY_SIMPLE_SERDE => StorageFormat::Text(TextSerde::LazySimple),
         OPEN_CSV_SERDE => StorageFormat::Text(TextSerde::OpenCsv),

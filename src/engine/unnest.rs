@@ -1,8 +1,11 @@
 //! Trino's `UNNEST` as a relation: `CROSS JOIN UNNEST(t.arr) AS u(x)`,
 //! several arrays zipped (`UNNEST(a, b) AS u(x, y)`, the shorter padded with
-//! NULL), maps as `u(k, v)`, arrays of rows as one column per field, `WITH
-//! ORDINALITY` (1-based), and `LEFT JOIN UNNEST(..) u(x) ON TRUE`, which keeps
-//! rows whose arrays are empty or NULL.
+//! NULL), maps as `u(k, v)`, arrays of rows as one column per field (or, with
+//! one alias name per array, as one column of rows, as AWS's CloudTrail and
+//! WAF queries use them: `UNNEST(t.resources) u (entry)`, then `entry.arn`),
+//! `WITH ORDINALITY` (1-based), and `LEFT JOIN UNNEST(..) u(x) ON TRUE`,
+//! which keeps rows whose arrays are empty or NULL. An argument may be a
+//! field of a column of the left side (`UNNEST(httprequest.headers)`).
 //!
 //! Two steps, because DataFusion 55 plans a lateral `UNNEST` over an outer
 //! column as a correlated subquery it cannot run:
@@ -32,7 +35,7 @@ use datafusion::logical_expr::planner::{
 use datafusion::logical_expr::{
     Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder, cast, lit,
 };
-use datafusion::sql::sqlparser::ast::TableFactor;
+use datafusion::sql::sqlparser::ast::{AccessExpr, Expr as SqlExpr, TableFactor, Value};
 
 /// Prefix of the internal column names this module makes; never shown.
 const PREFIX: &str = "__lathe_unnest";
@@ -63,7 +66,10 @@ impl RelationPlanner for UnnestPlanner {
         let empty = DFSchema::empty();
         let mut arguments = Vec::with_capacity(array_exprs.len() + 1);
         for (i, sql) in array_exprs.into_iter().enumerate() {
-            let expr = context.sql_to_expr(sql, &empty)?;
+            let expr = match context.sql_to_expr(sql.clone(), &empty) {
+                Ok(expr) => expr,
+                Err(e) => field_of_outer_column(&sql, context, &empty).ok_or(e)?,
+            };
             let expr = match expr.get_type(&empty)? {
                 DataType::Map(..) => map_entries(expr),
                 DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => expr,
@@ -103,12 +109,17 @@ impl RelationPlanner for UnnestPlanner {
             )?
             .build()?;
         // One output column per array element, per struct field (arrays of
-        // rows, map entries), then the ordinality.
+        // rows, map entries), then the ordinality. With one alias name per
+        // array, an array of rows stays a column of rows, as Athena reads
+        // AWS's documented `CROSS JOIN UNNEST(t.resources) u (entry)` and
+        // `UNNEST(httprequest.headers) AS t(header)` (then `entry.arn`).
+        let names = alias.as_ref().map_or(0, |a| a.columns.len());
+        let whole_rows = names == count + usize::from(with_ordinality) && names > 0;
         let mut outputs = Vec::new();
         for (i, (qualifier, field)) in unnested.schema().iter().enumerate() {
             let column = Expr::Column(Column::from((qualifier, field)));
             match field.data_type() {
-                DataType::Struct(fields) if i < count => {
+                DataType::Struct(fields) if i < count && !whole_rows => {
                     for (j, f) in fields.iter().enumerate() {
                         outputs.push(
                             get_field(column.clone(), f.name().as_str())
@@ -126,6 +137,43 @@ impl RelationPlanner for UnnestPlanner {
             plan, alias,
         ))))
     }
+}
+
+/// `col.field` (or `t.col.field.sub`) over a column of the left side, which
+/// DataFusion does not plan as written ("nested identifiers are not yet
+/// supported for OuterReferenceColumn"): planned as the column, then field
+/// accesses, trying the longest column name first. AWS's WAF queries unnest
+/// `httprequest.headers` so.
+fn field_of_outer_column(
+    sql: &SqlExpr,
+    context: &mut dyn RelationPlannerContext,
+    schema: &DFSchema,
+) -> Option<Expr> {
+    let SqlExpr::CompoundIdentifier(parts) = sql else {
+        return None;
+    };
+    (1..parts.len()).rev().find_map(|split| {
+        let root = match split {
+            1 => SqlExpr::Identifier(parts[0].clone()),
+            _ => SqlExpr::CompoundIdentifier(parts[..split].to_vec()),
+        };
+        let access = SqlExpr::CompoundFieldAccess {
+            root: Box::new(root),
+            access_chain: parts[split..]
+                .iter()
+                // A quoted name, which DataFusion does not fold back into
+                // the compound identifier (it would fail the same way).
+                .map(|p| {
+                    let name = match p.quote_style {
+                        Some(_) => p.value.clone(),
+                        None => p.value.to_lowercase(),
+                    };
+                    AccessExpr::Dot(SqlExpr::value(Value::SingleQuotedString(name)))
+                })
+                .collect(),
+        };
+        context.sql_to_expr(access, schema).ok()
+    })
 }
 
 /// Rewrites every join of a relation to a lateral `UNNEST` (see the module
@@ -166,9 +214,32 @@ pub(crate) fn decorrelate(plan: LogicalPlan) -> Result<LogicalPlan> {
         let Some(rebased) = rebase(lateral, &base, left.schema(), &hidden, keep_empty)? else {
             return Ok(Transformed::no(node));
         };
+        // The unnest's columns under internal names too: a column renamed to
+        // its own name under the alias's qualifier (`answer` as `st.answer`)
+        // trips DataFusion's pushing of field accesses (`st.answer.rdata`)
+        // below projections ("qualified field name st.answer and unqualified
+        // field name answer would be ambiguous").
+        let unnest_fields = rebased.schema().fields().len() - hidden.len();
+        let outs: Vec<String> = (0..unnest_fields)
+            .map(|k| format!("{PREFIX}_out_{k}"))
+            .collect();
+        let renames: Vec<Expr> = rebased
+            .schema()
+            .iter()
+            .enumerate()
+            .map(|(k, (qualifier, field))| {
+                let column = Expr::Column(Column::from((qualifier, field)));
+                match outs.get(k) {
+                    Some(out) => column.alias(out),
+                    None => column,
+                }
+            })
+            .collect();
+        let rebased = LogicalPlanBuilder::from(rebased)
+            .project(renames)?
+            .build()?;
         // Back to the join's own names: the left side's columns, then the
         // unnest's under its alias.
-        let unnest_fields = rebased.schema().fields().len() - hidden.len();
         let mut exprs = Vec::with_capacity(join.schema.fields().len());
         for (h, (qualifier, field)) in hidden.iter().zip(left.schema().iter()) {
             exprs.push(
@@ -177,11 +248,9 @@ pub(crate) fn decorrelate(plan: LogicalPlan) -> Result<LogicalPlan> {
             );
         }
         let right = join.right.schema();
-        for (k, (qualifier, field)) in right.iter().enumerate().take(unnest_fields) {
-            let (_, inner) = rebased.schema().qualified_field(k);
-            let source = rebased.schema().qualified_field(k).0.cloned();
+        for ((qualifier, field), out) in right.iter().zip(&outs) {
             exprs.push(
-                Expr::Column(Column::new(source, inner.name()))
+                Expr::Column(Column::new_unqualified(out))
                     .alias_qualified(qualifier.cloned(), field.name()),
             );
         }

@@ -138,7 +138,8 @@ async fn plan_query(state: &SessionState, sql: &str) -> Result<LogicalPlan> {
     let rewritten = crate::athena::rewrite(sql);
     let sql = rewritten.as_deref().unwrap_or(sql);
     let recursion_limit = state.config().options().sql_parser.recursion_limit.get();
-    let statement = crate::athena::syntax::parse(sql, recursion_limit)?;
+    let mut statement = crate::athena::syntax::parse(sql, recursion_limit)?;
+    crate::athena::select_names::name_dereferences(&mut statement);
     let plan = state.statement_to_plan(statement).await?;
     Ok(super::unnest::decorrelate(plan)?)
 }

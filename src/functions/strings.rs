@@ -1,6 +1,7 @@
 //! String functions with Trino's semantics: regular expressions
 //! (`regexp_extract`, `regexp_extract_all`, `regexp_replace`), `split`,
-//! `split_part`, string `concat` (registered in `arrays`, which also takes
+//! `split_part`, `replace` (also Trino's two-argument form, which removes),
+//! string `concat` (registered in `arrays`, which also takes
 //! arrays), and URL functions (`url_extract_*`, `url_encode`,
 //! `url_decode`).
 
@@ -31,6 +32,18 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             ),
             returns!(DataType::Utf8),
             split_part,
+        ),
+        Udf::scalar_udf(
+            "replace",
+            Signature::one_of(
+                vec![
+                    TypeSignature::Exact(vec![DataType::Utf8; 2]),
+                    TypeSignature::Exact(vec![DataType::Utf8; 3]),
+                ],
+                Volatility::Immutable,
+            ),
+            returns!(DataType::Utf8),
+            replace,
         ),
     ];
     out.extend(regex::functions());
@@ -138,6 +151,30 @@ fn split_part(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
             t.split(d).nth(n as usize - 1)
         };
         out.append_option(part);
+    }
+    finish(args, Arc::new(out.finish()))
+}
+
+/// `replace(string, search[, replacement])`: every `search` replaced, by
+/// nothing in Trino's two-argument form (AWS's CloudTrail queries strip an
+/// ARN prefix so); an empty `search` matches before every character.
+fn replace(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let a = arrays(args, rows)?;
+    let (text, search) = (strings(&a[0])?, strings(&a[1])?);
+    let with = a.get(2).map(strings).transpose()?;
+    let mut out = StringBuilder::with_capacity(rows, rows * 16);
+    for i in 0..rows {
+        let to = match &with {
+            Some(w) if w.is_null(i) => None,
+            Some(w) => Some(w.value(i)),
+            None => Some(""),
+        };
+        match to {
+            Some(to) if !text.is_null(i) && !search.is_null(i) => {
+                out.append_value(text.value(i).replace(search.value(i), to));
+            }
+            _ => out.append_null(),
+        }
     }
     finish(args, Arc::new(out.finish()))
 }

@@ -45,6 +45,7 @@ impl RowDecoder {
     pub(crate) fn new(schema: SchemaRef, options: &JsonOptions) -> Self {
         let rules = Arc::new(Rules {
             case_insensitive: options.case_insensitive,
+            lowercase_keys: options.serde == JsonSerde::OpenX && options.case_insensitive,
             dots_in_keys: options.dots_in_keys,
             // Validated when the options were read; a bad one cannot reach here.
             timestamp_formats: options
@@ -142,6 +143,8 @@ fn field_lookup(fields: &Fields, case_insensitive: bool) -> HashMap<String, usiz
 /// The SerDe rules every level of a row decodes by.
 struct Rules {
     case_insensitive: bool,
+    /// OpenX matching case-insensitively: nested JSON text has lower-case keys.
+    lowercase_keys: bool,
     dots_in_keys: bool,
     timestamp_formats: Vec<TimestampFormat>,
 }
@@ -253,7 +256,8 @@ enum Builder {
     Float32(Float32Builder),
     Float64(Float64Builder),
     Decimal(Decimal128Builder, u8, i8),
-    Utf8(StringBuilder),
+    /// Strings; the flag: nested values render with lower-cased keys.
+    Utf8(StringBuilder, bool),
     Binary(BinaryBuilder),
     Date32(Date32Builder),
     Timestamp(TimestampMillisecondBuilder, Arc<Rules>),
@@ -304,7 +308,7 @@ impl Builder {
                 Builder::Struct(Box::new(StructState::new(fields.clone(), rules)))
             }
             // Every Hive type maps to one of the above; strings are the fallback.
-            _ => Builder::Utf8(StringBuilder::new()),
+            _ => Builder::Utf8(StringBuilder::new(), rules.lowercase_keys),
         }
     }
 
@@ -318,7 +322,7 @@ impl Builder {
             Builder::Float32(b) => b.append_null(),
             Builder::Float64(b) => b.append_null(),
             Builder::Decimal(b, _, _) => b.append_null(),
-            Builder::Utf8(b) => b.append_null(),
+            Builder::Utf8(b, _) => b.append_null(),
             Builder::Binary(b) => b.append_null(),
             Builder::Date32(b) => b.append_null(),
             Builder::Timestamp(b, _) => b.append_null(),
@@ -381,10 +385,11 @@ impl Builder {
             Builder::Float32(b) => push(b, as_f64(value).map(|v| v as f32)),
             Builder::Float64(b) => push(b, as_f64(value)),
             Builder::Decimal(b, p, s) => push(b, as_decimal(value, *p, *s)),
-            Builder::Utf8(b) => {
+            Builder::Utf8(b, lowercase_keys) => {
                 match value {
                     Node::Str(s) => b.append_value(s),
                     // OpenX: an object or array read into a string column is its JSON text.
+                    other if *lowercase_keys => b.append_value(other.to_json_lowercase_keys()),
                     other => b.append_value(other.to_json()),
                 }
                 true
@@ -477,7 +482,7 @@ impl Builder {
             Builder::Float32(b) => Arc::new(b.finish()),
             Builder::Float64(b) => Arc::new(b.finish()),
             Builder::Decimal(b, _, _) => Arc::new(b.finish()),
-            Builder::Utf8(b) => Arc::new(b.finish()),
+            Builder::Utf8(b, _) => Arc::new(b.finish()),
             Builder::Binary(b) => Arc::new(b.finish()),
             Builder::Date32(b) => Arc::new(b.finish()),
             Builder::Timestamp(b, _) => Arc::new(b.finish()),

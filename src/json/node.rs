@@ -47,11 +47,22 @@ impl<'a> Node<'a> {
     /// Compact JSON text of the value.
     pub(crate) fn to_json(&self) -> String {
         let mut out = String::new();
-        self.write_json(&mut out);
+        self.write_json(&mut out, false);
         out
     }
 
-    fn write_json(&self, out: &mut String) {
+    /// Compact JSON text with every object key in lower case, as the OpenX
+    /// SerDe renders a nested value into a string column when it matches
+    /// keys case-insensitively: it lower-cases keys as it parses (AWS's
+    /// GuardDuty walkthrough relies on it: "make sure that all characters in
+    /// the JSON fields are in lower case").
+    pub(crate) fn to_json_lowercase_keys(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out, true);
+        out
+    }
+
+    fn write_json(&self, out: &mut String, lowercase_keys: bool) {
         use std::fmt::Write;
         match self {
             Node::Null => out.push_str("null"),
@@ -66,7 +77,7 @@ impl<'a> Node<'a> {
                     if i > 0 {
                         out.push(',');
                     }
-                    item.write_json(out);
+                    item.write_json(out, lowercase_keys);
                 }
                 out.push(']');
             }
@@ -76,9 +87,13 @@ impl<'a> Node<'a> {
                     if i > 0 {
                         out.push(',');
                     }
-                    write_string(out, key);
+                    if lowercase_keys {
+                        write_string(out, &key.to_lowercase());
+                    } else {
+                        write_string(out, key);
+                    }
                     out.push(':');
-                    value.write_json(out);
+                    value.write_json(out, lowercase_keys);
                 }
                 out.push('}');
             }

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 pub mod cluster;
 pub mod csv;
+pub mod service_logs;
 pub mod spike;
 
 /// The repository root (tests run with it as the current folder).

@@ -577,3 +577,22 @@ fn hive_escapes_in_either_quote_style() {
         "SQL syntax error at line 1, column 42: unterminated string literal (missing closing \")"
     );
 }
+
+/// AWS's S3 server access-log DDL names its table `` `db.table` `` in one
+/// pair of backticks; Hive splits it at the dot.
+#[test]
+fn backticked_database_and_table_in_one_name() {
+    let sql =
+        "CREATE EXTERNAL TABLE `s3_access_logs_db.mybucket_logs`(`key` STRING) LOCATION 's3://b/'";
+    let Statement::CreateTable(t) = ok(sql) else {
+        panic!("not a CREATE TABLE")
+    };
+    assert_eq!(
+        t.table,
+        Some(name(Some("s3_access_logs_db"), "mybucket_logs"))
+    );
+    let Statement::CreateTable(t) = ok("CREATE EXTERNAL TABLE `a`.`b.c` (x int)") else {
+        panic!("not a CREATE TABLE")
+    };
+    assert_eq!(t.table, Some(name(Some("a"), "b.c")));
+}

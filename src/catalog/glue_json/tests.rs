@@ -140,7 +140,7 @@ fn format_comes_from_serde_then_input_format() {
     );
     assert_eq!(
         load(&avro).unwrap_err().to_string(),
-        "table web.clickstream: unsupported storage format \"org.apache.hadoop.hive.serde2.avro.AvroSerDe\"; lathe reads JSON (OpenX or Hive SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
+        "table web.clickstream: unsupported storage format \"org.apache.hadoop.hive.serde2.avro.AvroSerDe\"; lathe reads JSON (OpenX, Hive or CloudTrail SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
     );
     for (serde, expected) in [
         (
@@ -156,6 +156,28 @@ fn format_comes_from_serde_then_input_format() {
         let text = TABLE.replace("org.openx.data.jsonserde.JsonSerDe", serde);
         assert_eq!(load(&text).unwrap().format, StorageFormat::Text(expected));
     }
+    // CloudTrail's SerDe; and its input format alone.
+    let cloudtrail = TABLE.replace(
+        "org.openx.data.jsonserde.JsonSerDe",
+        "com.amazon.emr.hive.serde.CloudTrailSerde",
+    );
+    assert_eq!(
+        load(&cloudtrail).unwrap().format,
+        StorageFormat::Json(JsonSerde::CloudTrail)
+    );
+    let input_only = TABLE
+        .replace(
+            r#""SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe","#,
+            r#""SerdeInfo": {"#,
+        )
+        .replace(
+            "org.apache.hadoop.mapred.TextInputFormat",
+            "com.amazon.emr.cloudtrail.CloudTrailInputFormat",
+        );
+    assert_eq!(
+        load(&input_only).unwrap().format,
+        StorageFormat::Json(JsonSerde::CloudTrail)
+    );
     // No SerDe on a text table: Hive's default, LazySimpleSerDe.
     let bare = TABLE.replace(
         r#""SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe","#,

@@ -169,3 +169,40 @@ fn mapping_and_empty_projection() {
     assert_eq!(decoder.decode(b"{}\n").unwrap(), 3);
     assert_eq!(decoder.flush().unwrap().unwrap().num_rows(), 1);
 }
+
+/// A nested value read into a string column is its JSON text; the OpenX
+/// SerDe, matching keys case-insensitively, lower-cases its keys (AWS's
+/// GuardDuty queries rely on it), the Hive and CloudTrail SerDes and OpenX
+/// with `case.insensitive` false keep them as written.
+#[test]
+fn nested_json_text_keys() {
+    let s = schema(&[("service", "string")]);
+    let text =
+        r#"{"service": {"Action": {"actionType": "DNS_REQUEST", "Tags": ["A"]}, "count": 5}}"#;
+    let rows = |options: &JsonOptions| decode(s.clone(), options, text).unwrap();
+    let lower = rows(&JsonOptions::default());
+    assert!(
+        lower.contains(r#"{"action":{"actiontype":"DNS_REQUEST","tags":["A"]},"count":5}"#),
+        "{lower}"
+    );
+    for options in [
+        JsonOptions {
+            serde: JsonSerde::Hive,
+            ..JsonOptions::default()
+        },
+        JsonOptions {
+            serde: JsonSerde::CloudTrail,
+            ..JsonOptions::default()
+        },
+        JsonOptions {
+            case_insensitive: false,
+            ..JsonOptions::default()
+        },
+    ] {
+        let kept = rows(&options);
+        assert!(
+            kept.contains(r#"{"Action":{"actionType":"DNS_REQUEST","Tags":["A"]},"count":5}"#),
+            "{kept}"
+        );
+    }
+}
