@@ -402,7 +402,11 @@ async fn pyiceberg_reads_what_lathe_writes() {
         assert_eq!(seen, operations[..=i], "after {sql}");
     }
     // The last state, spelled out: deletes, updates and the merge applied.
-    let last = query(&engine, "SELECT id, note, amount FROM ice.events ORDER BY id").await;
+    let last = query(
+        &engine,
+        "SELECT id, note, amount FROM ice.events ORDER BY id",
+    )
+    .await;
     assert_eq!(
         last,
         vec![
@@ -419,7 +423,11 @@ async fn pyiceberg_reads_what_lathe_writes() {
     let theirs = pyiceberg_read(Path::new(&metadata));
     assert_eq!(
         theirs["spec"],
-        json!([[2, "ts_day", "day"], [1, "id_bucket", "bucket[4]"], [3, "category_trunc", "truncate[2]"]])
+        json!([
+            [2, "ts_day", "day"],
+            [1, "id_bucket", "bucket[4]"],
+            [3, "category_trunc", "truncate[2]"]
+        ])
     );
     for (filter, id) in [
         ("id == 9", 9),
@@ -431,7 +439,11 @@ async fn pyiceberg_reads_what_lathe_writes() {
             .args(["read", &metadata, filter])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let found: Value = serde_json::from_slice(&out.stdout).unwrap();
         let ids: Vec<i64> = found["rows"]
             .as_array()
@@ -450,7 +462,10 @@ async fn pyiceberg_reads_what_lathe_writes() {
     )
     .await;
     assert_eq!(Value::Array(ours), theirs["rows"]);
-    assert_eq!(theirs["snapshots"].as_array().unwrap().last().unwrap()["operation"], "replace");
+    assert_eq!(
+        theirs["snapshots"].as_array().unwrap().last().unwrap()["operation"],
+        "replace"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -472,7 +487,10 @@ async fn scanned_bytes_count_metadata_and_only_the_files_read() {
     // metadata file, the manifest list and the manifests, whole, and nothing else.
     let expected: u64 = size(&fixture.metadata_location())
         + size(list[0][0].as_str().unwrap())
-        + manifests.iter().map(|m| m[1].as_u64().unwrap()).sum::<u64>();
+        + manifests
+            .iter()
+            .map(|m| m[1].as_u64().unwrap())
+            .sum::<u64>();
     engine.scan_counters().reset();
     let rows = query(&engine, "SELECT id FROM events WHERE id > 1000").await;
     assert!(rows.is_empty());
@@ -483,8 +501,15 @@ async fn scanned_bytes_count_metadata_and_only_the_files_read() {
     engine.scan_counters().reset();
     query(&engine, "SELECT * FROM events").await;
     let stats = engine.scan_counters().snapshot();
-    let files = query(&engine, "SELECT count(*), sum(file_size_in_bytes) FROM \"events$files\"").await;
+    let files = query(
+        &engine,
+        "SELECT count(*), sum(file_size_in_bytes) FROM \"events$files\"",
+    )
+    .await;
     let (count, total) = (files[0][0].as_u64().unwrap(), files[0][1].as_u64().unwrap());
     assert_eq!(stats.files, 2 + manifests.len() as u64 + count, "{stats:?}");
-    assert!(stats.bytes > expected && stats.bytes <= expected + total, "{stats:?}");
+    assert!(
+        stats.bytes > expected && stats.bytes <= expected + total,
+        "{stats:?}"
+    );
 }

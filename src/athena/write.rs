@@ -359,6 +359,14 @@ fn properties(cursor: &mut Cursor, statement: &str) -> Result<Vec<(String, Value
         let value = match cursor.next() {
             Some(Token::SingleQuotedString(s)) => Value::Text(unescape(&s)),
             Some(Token::Number(n, _)) => Value::Text(n),
+            // `is_external = false`, as Athena's Iceberg CTAS spells it.
+            Some(Token::Word(w))
+                if w.quote_style.is_none()
+                    && (w.value.eq_ignore_ascii_case("true")
+                        || w.value.eq_ignore_ascii_case("false")) =>
+            {
+                Value::Text(w.value.to_ascii_lowercase())
+            }
             Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("array") => {
                 let reason = format!("property {key} takes ARRAY['column', ...]");
                 if cursor.next() != Some(Token::LBracket) {

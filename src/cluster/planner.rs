@@ -61,11 +61,10 @@ pub(crate) fn reads_catalog_tables(plan: &LogicalPlan) -> Result<bool> {
     let mut found = false;
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node
-            && source_as_provider(&scan.source)
-                .is_ok_and(|provider| {
-                    provider.downcast_ref::<GlueTableProvider>().is_some()
-                        || provider.downcast_ref::<IcebergTable>().is_some()
-                })
+            && source_as_provider(&scan.source).is_ok_and(|provider| {
+                provider.downcast_ref::<GlueTableProvider>().is_some()
+                    || provider.downcast_ref::<IcebergTable>().is_some()
+            })
         {
             found = true;
             return Ok(TreeNodeRecursion::Stop);

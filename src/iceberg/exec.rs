@@ -165,9 +165,10 @@ fn parquet_scan(
         let rows = f.file.record_count.max(0) as u64;
         let deleted = f.deleted.iter().filter(|p| **p < rows).count() as u64;
         if deleted > 0 {
-            deletes
-                .files
-                .insert(resolved.prefix.as_ref().to_string(), (rows, f.deleted.clone()));
+            deletes.files.insert(
+                resolved.prefix.as_ref().to_string(),
+                (rows, f.deleted.clone()),
+            );
         }
         let mut file = PartitionedFile::new_from_meta(ObjectMeta {
             location: resolved.prefix,

@@ -184,7 +184,9 @@ async fn apply_position_deletes(
         .collect();
     let reads: Vec<BoxFuture<'_, Result<Positions<'_>>>> = wanted
         .into_iter()
-        .map(|d| -> BoxFuture<'_, Result<Positions<'_>>> { Box::pin(read_positions(table, runtime, d)) })
+        .map(|d| -> BoxFuture<'_, Result<Positions<'_>>> {
+            Box::pin(read_positions(table, runtime, d))
+        })
         .collect();
     let read: Vec<_> = futures::stream::iter(reads)
         .buffered(CONCURRENCY)
@@ -270,9 +272,11 @@ async fn apply_equality_deletes(
         .collect();
     let reads: Vec<BoxFuture<'_, Result<(&ManifestEntry, EqualityDeletes)>>> = wanted
         .into_iter()
-        .map(|d| -> BoxFuture<'_, Result<(&ManifestEntry, EqualityDeletes)>> {
-            Box::pin(async move { Ok((d, read_equality_rows(table, runtime, &d.file).await?)) })
-        })
+        .map(
+            |d| -> BoxFuture<'_, Result<(&ManifestEntry, EqualityDeletes)>> {
+                Box::pin(async move { Ok((d, read_equality_rows(table, runtime, &d.file).await?)) })
+            },
+        )
         .collect();
     let read: Vec<_> = futures::stream::iter(reads)
         .buffered(CONCURRENCY)

@@ -69,6 +69,13 @@ pub(crate) fn strip_for(sql: &str) -> Option<String> {
             && w[3].1 == "OF"
         {
             drop.push(w[0].0);
+            // And the space after it, so the text reads as written.
+            if matches!(
+                tokens.get(w[0].0 + 1).map(|t| &t.token),
+                Some(Token::Whitespace(_))
+            ) {
+                drop.push(w[0].0 + 1);
+            }
         }
     }
     if drop.is_empty() {

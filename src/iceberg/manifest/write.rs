@@ -564,7 +564,11 @@ mod tests {
             kind: "struct".into(),
             schema_id: 0,
             identifier_field_ids: None,
-            fields: vec![field(1, "id", "long"), field(2, "ts", "timestamp"), field(3, "name", "string")],
+            fields: vec![
+                field(1, "id", "long"),
+                field(2, "ts", "timestamp"),
+                field(3, "name", "string"),
+            ],
         }
     }
 
@@ -652,10 +656,16 @@ mod tests {
         let list = manifest_list(std::slice::from_ref(&listed), 77, Some(76), 3).unwrap();
         let read = read_manifest_list(&list).unwrap();
         assert_eq!(read, vec![listed.clone()]);
-        assert_eq!(read[0].partitions[0].lower, Some(19847i32.to_le_bytes().to_vec()));
+        assert_eq!(
+            read[0].partitions[0].lower,
+            Some(19847i32.to_le_bytes().to_vec())
+        );
         assert!(read[0].partitions[1].contains_null);
         let header = crate::iceberg::avro::read(&bytes).unwrap().metadata;
-        assert_eq!(header.get("partition-spec-id").map(String::as_str), Some("0"));
+        assert_eq!(
+            header.get("partition-spec-id").map(String::as_str),
+            Some("0")
+        );
         assert_eq!(header.get("content").map(String::as_str), Some("data"));
     }
 }
