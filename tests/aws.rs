@@ -38,7 +38,7 @@ use servers::Server;
 const KEY: &str = "AKIALATHETEST";
 const SECRET: &str = "lathe-test-secret";
 
-const QUERIES: [&str; 7] = common::NAMED_QUERIES;
+const QUERIES: [&str; 6] = common::NAMED_QUERIES;
 
 /// The servers and what every trial compares against.
 struct Env {
