@@ -195,6 +195,7 @@ fn generate(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     write_orders(&master.join("orders"), &orders)?;
     write_campaigns(&sample.join("raw/marketing/campaigns"))?;
     write_catalog(&args.out.join("catalog"), start)?;
+    write_iceberg(&args.out)?;
     let config = args.out.join("lathe.toml");
     if !config.exists() {
         fs::write(
@@ -812,4 +813,54 @@ fn write_catalog(catalog: &Path, start: DateTime<Utc>) -> Result<(), Box<dyn std
         ),
     )?;
     Ok(())
+}
+
+/// `master.order_status`: an Iceberg table as Athena writes one, made with
+/// lathe's own Athena statements over the orders just written: a CTAS of
+/// the first three days (snapshot 1), an INSERT of the rest (snapshot 2),
+/// and a merge-on-read DELETE of the refunded orders (snapshot 3, position
+/// delete files). File names, snapshot ids and commit times are new on
+/// every run, as Iceberg's writers make them; the rows are deterministic.
+fn write_iceberg(out: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let warehouse = out.join("sample/warehouse/iceberg/order_status");
+    if warehouse.exists() {
+        fs::remove_dir_all(&warehouse)?;
+    }
+    let entry = out.join("catalog/master/order_status.json");
+    if entry.exists() {
+        fs::remove_file(&entry)?;
+    }
+    let warehouse_root = out.join("sample/warehouse");
+    let config = lathe::Config {
+        catalog: out.join("catalog"),
+        database: "master".into(),
+        location_map: lathe::LocationMap::new(vec![lathe::LocationMapping {
+            from: WAREHOUSE_BUCKET.into(),
+            to: format!("{}/", std::path::absolute(&warehouse_root)?.display()),
+        }]),
+        target_partitions: Some(1),
+        ..lathe::Config::default()
+    };
+    let columns = "order_id, customer_id, status, total, order_ts";
+    let statements = [
+        format!(
+            "CREATE TABLE master.order_status WITH (table_type = 'ICEBERG', \
+             location = '{WAREHOUSE_BUCKET}iceberg/order_status/', is_external = false, \
+             partitioning = ARRAY['day(order_ts)'], format = 'PARQUET') \
+             AS SELECT {columns} FROM master.orders WHERE order_date < DATE '2024-05-04' ORDER BY order_id"
+        ),
+        format!(
+            "INSERT INTO master.order_status SELECT {columns} FROM master.orders \
+             WHERE order_date >= DATE '2024-05-04' ORDER BY order_id"
+        ),
+        "DELETE FROM master.order_status WHERE status = 'refunded'".to_string(),
+    ];
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let engine = lathe::Engine::new(&config).await?;
+        for sql in &statements {
+            engine.sql(sql).await?.collect().await?;
+        }
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })
 }

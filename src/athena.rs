@@ -10,7 +10,8 @@
 //! are parsed by [`ddl`] and run by the engine.
 //!
 //! Athena's write statements (UNLOAD) are parsed in [`write`] and run by
-//! the engine.
+//! the engine; its Iceberg maintenance statements (OPTIMIZE, VACUUM) in
+//! [`maintenance`].
 //!
 //! Queries are parsed in Athena's dialect ([`dialect`]: lambdas, Trino's
 //! type names in casts) and their syntax trees rewritten before planning
@@ -19,6 +20,7 @@
 
 pub(crate) mod ddl;
 pub(crate) mod dialect;
+pub(crate) mod maintenance;
 pub(crate) mod select_names;
 pub(crate) mod syntax;
 pub(crate) mod write;

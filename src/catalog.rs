@@ -33,6 +33,9 @@ pub enum StorageFormat {
     Parquet,
     /// Delimited text (CSV, TSV, custom) read with one of Hive's text SerDes.
     Text(TextSerde),
+    /// An Iceberg table (`table_type = ICEBERG`): its files are what its
+    /// `metadata_location` says, not what is under its location.
+    Iceberg,
 }
 
 /// Which text SerDe a table declares; they split lines and convert values
@@ -263,6 +266,16 @@ pub trait Catalog: Debug + Send + Sync {
     async fn drop_table(&self, database: &str, table: &str, if_exists: bool) -> Result<bool> {
         let _ = if_exists;
         Err(read_only(&format!("DROP TABLE {database}.{table}")))
+    }
+
+    /// Points an Iceberg table at a new metadata file (an Iceberg commit):
+    /// sets its `metadata_location` parameter to `new` and
+    /// `previous_metadata_location` to `expected`, only if the table still
+    /// points at `expected`, atomically against other writers; otherwise
+    /// fails with `Error::CommitConflict`.
+    async fn commit_iceberg(&self, table: &TableDef, expected: &str, new: &str) -> Result<()> {
+        let _ = (expected, new);
+        Err(read_only(&format!("commit to {}", table.qualified_name())))
     }
 
     /// Registers partitions of a table. A partition whose values are already

@@ -32,10 +32,12 @@ use datafusion::execution::object_store::ObjectStoreUrl;
 mod cooperative;
 mod ctas;
 mod ddl;
+mod iceberg;
 mod options;
 mod providers;
 mod show;
 mod show_functions;
+mod time_travel;
 mod unload;
 mod unnest;
 mod views;
@@ -185,8 +187,14 @@ impl Engine {
         match crate::athena::write::parse(sql)? {
             Some(WriteStatement::Unload(unload)) => return self.unload(unload).await,
             Some(WriteStatement::CreateTableAs(ctas)) => return self.create_table_as(ctas).await,
+            Some(WriteStatement::CreateIcebergAs(ctas)) => {
+                return self.create_iceberg_table_as(ctas).await;
+            }
             Some(WriteStatement::InsertInto(insert)) => return self.insert_into(insert).await,
             None => {}
+        }
+        if let Some(statement) = crate::athena::maintenance::parse(sql)? {
+            return self.maintain(statement).await;
         }
         if let Some(statement) = crate::athena::ddl::parse(sql) {
             return self.run_athena(statement?).await;
@@ -203,6 +211,7 @@ impl Engine {
         // Athena's dialect, and the syntax rewrites DataFusion needs (athena::syntax).
         let mut statement = crate::athena::syntax::parse(sql, recursion_limit)?;
         crate::athena::select_names::name_dereferences(&mut statement);
+        let statement = self.resolve_time_travel(statement).await?;
         let show_functions = match &statement {
             Statement::Statement(s) => match s.as_ref() {
                 datafusion::sql::sqlparser::ast::Statement::ShowFunctions { filter } => {
@@ -244,10 +253,14 @@ impl Engine {
             {
                 continue;
             }
-            match self.catalog.table(&resolved.schema, &resolved.table).await {
+            // `t$snapshots`, `t$snapshot=...`: Iceberg metadata tables and
+            // time travel, of table `t`.
+            let table = crate::iceberg::travel::split(&resolved.table)
+                .map_or(resolved.table.as_ref(), |(table, _)| table);
+            match self.catalog.table(&resolved.schema, table).await {
                 Ok(_) => {}
                 Err(Error::TableNotFound { .. } | Error::DatabaseNotFound { .. }) => {
-                    return Err(self.not_found(&resolved.schema, &resolved.table).await);
+                    return Err(self.not_found(&resolved.schema, table).await);
                 }
                 Err(e) => return Err(e),
             }
@@ -293,7 +306,12 @@ pub async fn build_session(
     let ctx = SessionContext::new_with_state(state);
     let databases = catalog.databases().await?;
     let map = Arc::new(config.location_map.clone());
-    let provider = Arc::new(GlueCatalogProvider::new(catalog, map, databases));
+    let provider = Arc::new(GlueCatalogProvider::new(
+        catalog,
+        map,
+        databases,
+        ctx.runtime_env(),
+    ));
     provider.views().attach(&ctx);
     ctx.register_catalog(CATALOG_NAME, provider);
     Ok(ctx)

@@ -476,6 +476,36 @@ pub enum Error {
         reason: String,
     },
 
+    /// An Iceberg table's metadata, manifest or delete file is missing or
+    /// not what the Iceberg spec says.
+    #[error("Iceberg table {table}: {file} {reason}")]
+    InvalidIceberg {
+        /// `db.table`.
+        table: String,
+        /// The file at fault (or what part of the table).
+        file: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// An Iceberg commit found the table changed by another writer.
+    #[error("cannot commit to Iceberg table {table}: {reason}")]
+    CommitConflict {
+        /// `db.table`.
+        table: String,
+        /// What changed.
+        reason: String,
+    },
+
+    /// A time-travelling query names a snapshot the table does not have.
+    #[error("Iceberg table {table} {reason}")]
+    SnapshotNotFound {
+        /// `db.table`.
+        table: String,
+        /// Which snapshot was asked for.
+        reason: String,
+    },
+
     /// An error from DataFusion (planning or execution).
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),

@@ -13,6 +13,8 @@
 //! - `hive_type`: Hive type strings to Arrow types
 //! - `storage`: location maps, resolution to object stores (local, S3), scan counting
 //! - `table`: the table provider (partitions, pruning, file scans)
+//! - `iceberg`: Iceberg tables (metadata, manifests, hidden partitioning,
+//!   merge-on-read deletes, time travel, metadata tables, writes)
 //! - `json`: the SerDe-aware JSON file source
 //! - `lines`: splitting byte streams into lines, for both decoders
 //! - `gzip`: whole-file gzip inflation (libdeflate) for the JSON and text scans
@@ -54,6 +56,7 @@ mod functions;
 pub mod fuzzing;
 mod gzip;
 mod hive_type;
+mod iceberg;
 mod java_date;
 mod json;
 mod lines;

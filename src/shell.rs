@@ -454,6 +454,7 @@ impl Shell {
             lathe::catalog::StorageFormat::Parquet => "Parquet".to_string(),
             lathe::catalog::StorageFormat::Json(serde) => format!("JSON ({serde:?} SerDe)"),
             lathe::catalog::StorageFormat::Text(serde) => format!("text ({serde:?} SerDe)"),
+            lathe::catalog::StorageFormat::Iceberg => "Iceberg".to_string(),
         };
         self.print(
             format!(

@@ -333,6 +333,10 @@ impl GlueTableProvider {
                 let scan = line_scan(url, source, groups, projection, limit)?;
                 self.as_read_schema(scan, projection)
             }
+            StorageFormat::Iceberg => Err(datafusion::error::DataFusionError::Internal(format!(
+                "{} is an Iceberg table, read by its own provider",
+                self.def.qualified_name()
+            ))),
             StorageFormat::Text(serde) => {
                 let groups = FileGroup::new(files).split_files(streams);
                 let options = TextOptions::for_table(&self.def, serde)?;

@@ -36,11 +36,21 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 
 /// Athena's dialect: see the module docs.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct AthenaDialect;
+pub(crate) struct AthenaDialect {
+    /// Reads `VERSION AS OF` and `TIMESTAMP AS OF` after a table name (time
+    /// travel on Iceberg tables, see `iceberg::travel`). Off unless a
+    /// statement has such a clause: the grammar also claims `AT` and
+    /// `BEFORE` after a table name, which would take aliases of those names.
+    pub(crate) time_travel: bool,
+}
 
 impl Dialect for AthenaDialect {
     fn dialect(&self) -> TypeId {
         TypeId::of::<GenericDialect>()
+    }
+
+    fn supports_table_versioning(&self) -> bool {
+        self.time_travel
     }
 
     fn supports_lambda_functions(&self) -> bool {

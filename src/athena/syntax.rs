@@ -36,8 +36,15 @@ use super::dialect::AthenaDialect;
 /// Parses one statement in Athena's dialect and applies the rewrites of the
 /// module docs. `recursion_limit` is the session's parser setting.
 pub(crate) fn parse(sql: &str, recursion_limit: usize) -> Result<Statement> {
+    // Athena's `FOR VERSION AS OF` / `FOR TIMESTAMP AS OF`, as sqlparser's
+    // `VERSION AS OF` / `TIMESTAMP AS OF` (see `iceberg::travel`).
+    let travel = crate::iceberg::strip_for(sql);
+    let dialect = AthenaDialect {
+        time_travel: travel.is_some(),
+    };
+    let sql = travel.as_deref().unwrap_or(sql);
     let mut statements = DFParserBuilder::new(sql)
-        .with_dialect(&AthenaDialect)
+        .with_dialect(&dialect)
         .with_recursion_limit(recursion_limit)
         .build()?
         .parse_statements()?;

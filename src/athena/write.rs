@@ -79,9 +79,31 @@ pub(crate) struct InsertInto {
     pub(crate) query: String,
 }
 
+/// `CREATE TABLE [IF NOT EXISTS] [db.]t WITH (table_type = 'ICEBERG',
+/// location = '...', partitioning = ARRAY[...], ...) AS query`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CreateIcebergAs {
+    /// Database, when qualified (lower case).
+    pub(crate) database: Option<String>,
+    /// Table (lower case).
+    pub(crate) table: String,
+    /// `IF NOT EXISTS`.
+    pub(crate) if_not_exists: bool,
+    /// `location`, when given.
+    pub(crate) location: Option<String>,
+    /// `partitioning`, as written (`day(ts)`, `bucket(16, id)`, ...).
+    pub(crate) partitioning: Vec<String>,
+    /// The other properties, keys lower-cased.
+    pub(crate) properties: Vec<(String, String)>,
+    /// The query, as written.
+    pub(crate) query: String,
+}
+
 /// One of the write statements.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum WriteStatement {
+    /// CREATE TABLE AS with `table_type = 'ICEBERG'`.
+    CreateIcebergAs(CreateIcebergAs),
     /// UNLOAD.
     Unload(Unload),
     /// CREATE TABLE AS.
@@ -145,6 +167,34 @@ fn parse_ctas(mut cursor: Cursor) -> Result<Option<WriteStatement>> {
             statement: CTAS.into(),
             reason: "AS must be followed by a query".into(),
         });
+    }
+    let iceberg = properties.iter().any(|(k, v)| {
+        k == "table_type" && matches!(v, Value::Text(t) if t.eq_ignore_ascii_case("iceberg"))
+    });
+    if iceberg {
+        let mut ctas = CreateIcebergAs {
+            database,
+            table,
+            if_not_exists,
+            location: None,
+            partitioning: Vec::new(),
+            properties: Vec::new(),
+            query,
+        };
+        for (key, value) in properties {
+            match (key.as_str(), value) {
+                ("location", Value::Text(t)) => ctas.location = Some(t),
+                ("partitioning", Value::Array(p)) => ctas.partitioning = p,
+                (_, Value::Text(t)) => ctas.properties.push((key, t)),
+                (_, Value::Array(_)) => {
+                    return Err(Error::InvalidStatement {
+                        statement: CTAS.into(),
+                        reason: format!("property {key} takes a quoted value, not an ARRAY"),
+                    });
+                }
+            }
+        }
+        return Ok(Some(WriteStatement::CreateIcebergAs(ctas)));
     }
     let mut location = None;
     let mut rest = Vec::new();
@@ -309,6 +359,14 @@ fn properties(cursor: &mut Cursor, statement: &str) -> Result<Vec<(String, Value
         let value = match cursor.next() {
             Some(Token::SingleQuotedString(s)) => Value::Text(unescape(&s)),
             Some(Token::Number(n, _)) => Value::Text(n),
+            // `is_external = false`, as Athena's Iceberg CTAS spells it.
+            Some(Token::Word(w))
+                if w.quote_style.is_none()
+                    && (w.value.eq_ignore_ascii_case("true")
+                        || w.value.eq_ignore_ascii_case("false")) =>
+            {
+                Value::Text(w.value.to_ascii_lowercase())
+            }
             Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("array") => {
                 let reason = format!("property {key} takes ARRAY['column', ...]");
                 if cursor.next() != Some(Token::LBracket) {

@@ -326,6 +326,10 @@ impl Catalog for GlueCatalog {
         self.write_create_view(view, replace).await
     }
 
+    async fn commit_iceberg(&self, table: &TableDef, expected: &str, new: &str) -> Result<()> {
+        self.write_commit_iceberg(table, expected, new).await
+    }
+
     async fn add_partitions(
         &self,
         table: &TableDef,

@@ -217,13 +217,19 @@ impl GlueTable {
             .storage_descriptor
             .as_ref()
             .ok_or_else(|| missing(path, "StorageDescriptor"))?;
+        // An Iceberg table's schema is in its metadata; Glue's column list
+        // is a copy some writers leave out.
+        let iceberg =
+            crate::iceberg::is_iceberg(self.parameters.as_ref().unwrap_or(&HashMap::new()));
         let columns = convert_columns(
             path,
             &qualified,
             "StorageDescriptor.Columns",
-            sd.columns
-                .as_deref()
-                .ok_or_else(|| missing(path, "StorageDescriptor.Columns"))?,
+            match sd.columns.as_deref() {
+                Some(columns) => columns,
+                None if iceberg => &[],
+                None => return Err(missing(path, "StorageDescriptor.Columns")),
+            },
         )?;
         let partition_keys = convert_columns(
             path,
@@ -409,6 +415,7 @@ pub(crate) fn format_classes(format: StorageFormat) -> (&'static str, &'static s
         StorageFormat::Text(TextSerde::LazySimple) => (LAZY_SIMPLE_SERDE, TEXT_INPUT, TEXT_OUTPUT),
         StorageFormat::Text(TextSerde::OpenCsv) => (OPEN_CSV_SERDE, TEXT_INPUT, TEXT_OUTPUT),
         StorageFormat::Text(TextSerde::Regex) => (REGEX_SERDE, TEXT_INPUT, TEXT_OUTPUT),
+        StorageFormat::Iceberg => (LAZY_SIMPLE_SERDE, ICEBERG_INPUT, ICEBERG_OUTPUT),
     }
 }
 
@@ -429,6 +436,9 @@ pub(crate) const CLOUDTRAIL_SERDE: &str = "com.amazon.emr.hive.serde.CloudTrailS
 /// Reads CloudTrail's `{"Records": [...]}` files, one row per record.
 pub(crate) const CLOUDTRAIL_INPUT: &str = "com.amazon.emr.cloudtrail.CloudTrailInputFormat";
 pub(crate) const TEXT_OUTPUT: &str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
+/// The classes Athena records for an Iceberg table.
+pub(crate) const ICEBERG_INPUT: &str = "org.apache.hadoop.mapred.FileInputFormat";
+pub(crate) const ICEBERG_OUTPUT: &str = "org.apache.hadoop.mapred.FileOutputFormat";
 
 fn columns_json(columns: &[Column]) -> serde_json::Value {
     columns
@@ -500,6 +510,11 @@ fn storage_format(
         .get("classification")
         .map(|c| c.to_ascii_lowercase())
         .unwrap_or_default();
+    // Athena registers Iceberg tables with placeholder classes; the table
+    // parameter is what says what they are.
+    if crate::iceberg::is_iceberg(parameters) {
+        return Ok(StorageFormat::Iceberg);
+    }
     let format = match serde {
         "org.openx.data.jsonserde.JsonSerDe" => StorageFormat::Json(JsonSerde::OpenX),
         "org.apache.hive.hcatalog.data.JsonSerDe" | "org.apache.hadoop.hive.serde2.JsonSerDe" => {

@@ -262,6 +262,10 @@ impl Catalog for LocalCatalog {
         self.write_create_view(view, replace)
     }
 
+    async fn commit_iceberg(&self, table: &TableDef, expected: &str, new: &str) -> Result<()> {
+        self.write_commit_iceberg(table, expected, new)
+    }
+
     async fn add_partitions(
         &self,
         table: &TableDef,

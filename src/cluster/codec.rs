@@ -49,6 +49,8 @@ use crate::catalog::glue_json::{parse_table_file, table_json};
 use crate::catalog::local::LocalCatalog;
 use crate::catalog::{Catalog, CatalogLocation, PartitionDef, TableDef};
 use crate::error::Error;
+use crate::iceberg::IcebergTable;
+use crate::iceberg::wire::{IcebergScanExec, ScanDeletes};
 use crate::json::{JsonOptions, SerdeJsonSource};
 use crate::storage::{LocationMap, LocationMapping};
 use crate::table::GlueTableProvider;
@@ -59,6 +61,8 @@ use crate::text::{SerdeTextSource, TextOptions};
 const TABLE_TAG: &[u8] = b"\0lathe.table\0";
 /// Starts a serialised JSON or text scan.
 const SCAN_TAG: &[u8] = b"\0lathe.scan\0";
+/// Starts a serialised Iceberg scan node (its deleted positions).
+const ICEBERG_TAG: &[u8] = b"\0lathe.iceberg\0";
 /// This build's version, checked on every payload.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -76,6 +80,17 @@ struct TablePayload {
     catalog: CatalogLocation,
     /// The location map, as (from, to) rules.
     map: Vec<(String, String)>,
+    /// For an Iceberg table: the snapshot the query reads (time travel or
+    /// the current one when the client planned).
+    #[serde(default)]
+    iceberg_snapshot: Option<i64>,
+}
+
+/// An Iceberg scan node's data.
+#[derive(Debug, Serialize, Deserialize)]
+struct IcebergPayload {
+    version: String,
+    deletes: ScanDeletes,
 }
 
 /// How a scan decodes its files.
@@ -225,6 +240,30 @@ impl LogicalExtensionCodec for LatheLogicalCodec {
                 .collect(),
         );
         let catalog: Arc<dyn Catalog> = Arc::new(RemoteCatalog::new(payload.catalog));
+        if def.format == crate::catalog::StorageFormat::Iceberg {
+            // The scheduler opens the table's metadata itself, at the snapshot
+            // the client read.
+            let runtime = ctx.runtime_env();
+            let map = Arc::new(map);
+            let def = Arc::new(def);
+            let load = async {
+                let table = IcebergTable::load(def, catalog, map, &runtime).await?;
+                match payload.iceberg_snapshot {
+                    Some(id) if Some(id) != table.snapshot_id() => table.at_snapshot(id),
+                    _ => Ok(table),
+                }
+            };
+            let table = match tokio::runtime::Handle::try_current() {
+                Ok(handle)
+                    if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
+                {
+                    tokio::task::block_in_place(|| handle.block_on(load))
+                }
+                _ => futures::executor::block_on(load),
+            }
+            .map_err(external)?;
+            return Ok(Arc::new(table));
+        }
         Ok(Arc::new(GlueTableProvider::new(
             Arc::new(def),
             catalog,
@@ -238,6 +277,24 @@ impl LogicalExtensionCodec for LatheLogicalCodec {
         node: Arc<dyn TableProvider>,
         buf: &mut Vec<u8>,
     ) -> Result<()> {
+        if let Some(table) = node.downcast_ref::<IcebergTable>() {
+            let def = table.def();
+            let catalog = table.catalog().location().ok_or_else(|| {
+                external(Error::CatalogNotShippable {
+                    table: def.qualified_name(),
+                })
+            })?;
+            let payload = TablePayload {
+                version: VERSION.to_string(),
+                table: table_json(def, 0.0).to_string(),
+                database: def.database.clone(),
+                name: def.name.clone(),
+                catalog,
+                map: rules(table.location_map()),
+                iceberg_snapshot: table.snapshot_id(),
+            };
+            return tagged(TABLE_TAG, &payload, buf);
+        }
         let Some(table) = node.downcast_ref::<GlueTableProvider>() else {
             return self.inner.try_encode_table_provider(table_ref, node, buf);
         };
@@ -253,12 +310,8 @@ impl LogicalExtensionCodec for LatheLogicalCodec {
             database: def.database.clone(),
             name: def.name.clone(),
             catalog,
-            map: table
-                .location_map()
-                .rules()
-                .iter()
-                .map(|r| (r.from.clone(), r.to.clone()))
-                .collect(),
+            map: rules(table.location_map()),
+            iceberg_snapshot: None,
         };
         tagged(TABLE_TAG, &payload, buf)
     }
@@ -290,6 +343,14 @@ impl PhysicalExtensionCodec for LathePhysicalCodec {
         ctx: &TaskContext,
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if let Some(payload) = untagged::<IcebergPayload>(ICEBERG_TAG, buf) {
+            let payload = payload?;
+            check_version(&payload.version, "the scheduler", "an executor")?;
+            let input = inputs.first().cloned().ok_or_else(|| {
+                DataFusionError::Internal("an Iceberg scan in a cluster plan has no input".into())
+            })?;
+            return Ok(Arc::new(IcebergScanExec::restore(input, payload.deletes)?));
+        }
         let Some(payload) = untagged::<ScanPayload>(SCAN_TAG, buf) else {
             let inputs = inputs
                 .iter()
@@ -336,6 +397,13 @@ impl PhysicalExtensionCodec for LathePhysicalCodec {
         buf: &mut Vec<u8>,
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<()> {
+        if let Some(scan) = node.downcast_ref::<IcebergScanExec>() {
+            let payload = IcebergPayload {
+                version: VERSION.to_string(),
+                deletes: scan.deletes().clone(),
+            };
+            return tagged(ICEBERG_TAG, &payload, buf);
+        }
         let Some((config, options)) = lathe_scan(node.as_ref()) else {
             return self.inner.try_encode(node, buf, proto_converter);
         };
@@ -364,6 +432,14 @@ impl PhysicalExtensionCodec for LathePhysicalCodec {
     }
 
     functions_of_inner!();
+}
+
+/// A location map as (from, to) rules.
+fn rules(map: &LocationMap) -> Vec<(String, String)> {
+    map.rules()
+        .iter()
+        .map(|r| (r.from.clone(), r.to.clone()))
+        .collect()
 }
 
 /// `plan` with lathe's case-insensitive column matching on every Parquet
@@ -460,6 +536,15 @@ impl Catalog for RemoteCatalog {
 
     fn location(&self) -> Option<CatalogLocation> {
         Some(self.location.clone())
+    }
+
+    async fn commit_iceberg(
+        &self,
+        table: &TableDef,
+        expected: &str,
+        new: &str,
+    ) -> crate::Result<()> {
+        self.get().await?.commit_iceberg(table, expected, new).await
     }
 }
 

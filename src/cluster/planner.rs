@@ -18,6 +18,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 
+use crate::iceberg::IcebergTable;
 use crate::table::GlueTableProvider;
 
 /// Sends plans that read catalog tables to `cluster`, plans the rest here.
@@ -53,11 +54,17 @@ impl QueryPlanner for ClusterPlanner {
 
 /// Whether a plan (or any of its subqueries) scans a table of the catalog.
 pub(crate) fn reads_catalog_tables(plan: &LogicalPlan) -> Result<bool> {
+    // DELETE, UPDATE and MERGE on Iceberg tables commit from the client.
+    if matches!(plan, LogicalPlan::Dml(_)) {
+        return Ok(false);
+    }
     let mut found = false;
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node
-            && source_as_provider(&scan.source)
-                .is_ok_and(|provider| provider.downcast_ref::<GlueTableProvider>().is_some())
+            && source_as_provider(&scan.source).is_ok_and(|provider| {
+                provider.downcast_ref::<GlueTableProvider>().is_some()
+                    || provider.downcast_ref::<IcebergTable>().is_some()
+            })
         {
             found = true;
             return Ok(TreeNodeRecursion::Stop);

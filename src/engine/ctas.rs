@@ -100,6 +100,9 @@ impl Engine {
                 ),
             ));
         }
+        if def.format == StorageFormat::Iceberg {
+            return self.insert_into_iceberg(def, &insert.query).await;
+        }
         let format = match def.format {
             StorageFormat::Parquet => WriteFormat::Parquet,
             StorageFormat::Json(_) => WriteFormat::Json,

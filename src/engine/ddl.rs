@@ -269,6 +269,9 @@ impl Engine {
             Some(t) => self.qualify(t),
             None => (self.database(), String::new()),
         };
+        if create.iceberg_partitioning.is_some() {
+            return self.create_iceberg_table(create, &database, &name).await;
+        }
         let statement = format!("CREATE EXTERNAL TABLE {database}.{name}");
         let invalid = |reason: String| Error::InvalidStatement {
             statement: statement.clone(),

@@ -7,8 +7,11 @@ use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider, TableProvider};
 use datafusion::common::Result;
 
-use crate::catalog::Catalog;
+use datafusion::execution::runtime_env::RuntimeEnv;
+
+use crate::catalog::{Catalog, StorageFormat};
 use crate::error::Error;
+use crate::iceberg::IcebergTable;
 use crate::storage::LocationMap;
 use crate::table::GlueTableProvider;
 
@@ -21,6 +24,7 @@ pub(crate) struct GlueCatalogProvider {
     map: Arc<LocationMap>,
     databases: RwLock<Vec<String>>,
     views: Arc<ViewPlanner>,
+    runtime: Arc<RuntimeEnv>,
 }
 
 impl GlueCatalogProvider {
@@ -39,12 +43,14 @@ impl GlueCatalogProvider {
         catalog: Arc<dyn Catalog>,
         map: Arc<LocationMap>,
         databases: Vec<String>,
+        runtime: Arc<RuntimeEnv>,
     ) -> Self {
         Self {
             catalog,
             map,
             databases: RwLock::new(databases),
             views: Arc::default(),
+            runtime,
         }
     }
 
@@ -68,6 +74,7 @@ impl CatalogProvider for GlueCatalogProvider {
             map: Arc::clone(&self.map),
             tables: OnceLock::new(),
             views: Arc::clone(&self.views),
+            runtime: Arc::clone(&self.runtime),
         }))
     }
 }
@@ -80,6 +87,8 @@ struct GlueSchemaProvider {
     map: Arc<LocationMap>,
     tables: OnceLock<Vec<String>>,
     views: Arc<ViewPlanner>,
+    /// Where Iceberg tables' metadata files are read from.
+    runtime: Arc<RuntimeEnv>,
 }
 
 impl GlueSchemaProvider {
@@ -109,8 +118,33 @@ impl SchemaProvider for GlueSchemaProvider {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if let Some((table, suffix)) = crate::iceberg::travel::split(name) {
+            return match self.catalog.table(&self.database, table).await {
+                Ok(def) => Ok(Some(
+                    crate::iceberg::suffixed(
+                        def,
+                        Arc::clone(&self.catalog),
+                        Arc::clone(&self.map),
+                        &self.runtime,
+                        suffix,
+                    )
+                    .await?,
+                )),
+                Err(Error::TableNotFound { .. }) => Ok(None),
+                Err(e) => Err(e.into()),
+            };
+        }
         match self.catalog.table(&self.database, name).await {
             Ok(def) if def.is_view() => Ok(Some(self.views.provider(&def).await?)),
+            Ok(def) if def.format == StorageFormat::Iceberg => Ok(Some(Arc::new(
+                IcebergTable::load(
+                    def,
+                    Arc::clone(&self.catalog),
+                    Arc::clone(&self.map),
+                    &self.runtime,
+                )
+                .await?,
+            ))),
             Ok(def) => Ok(Some(Arc::new(GlueTableProvider::new(
                 def,
                 Arc::clone(&self.catalog),

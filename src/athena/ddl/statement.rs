@@ -38,6 +38,9 @@ pub(crate) struct CreateTable {
     pub(crate) location: Option<String>,
     /// `TBLPROPERTIES`.
     pub(crate) properties: Vec<(String, String)>,
+    /// `CREATE TABLE` without `EXTERNAL`: Athena's Iceberg DDL, whose
+    /// `PARTITIONED BY` lists transforms (`day(ts)`, `bucket(16, id)`), as written.
+    pub(crate) iceberg_partitioning: Option<Vec<String>>,
 }
 
 /// A partition of `ALTER TABLE ADD PARTITION`.
@@ -252,19 +255,27 @@ impl Parser<'_> {
         let external_at = self.offset();
         let external = self.eat_kw("EXTERNAL");
         self.expect_kw("TABLE")?;
-        if !external {
+        let table = self.create_table(!external)?;
+        // Without EXTERNAL, only an Iceberg table (Athena's DDL for one).
+        let iceberg = table.properties.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("table_type") && v.eq_ignore_ascii_case("iceberg")
+        });
+        if !external && !iceberg {
             return Err(self.error_at(
                 external_at,
-                "Athena creates Hive tables only as CREATE EXTERNAL TABLE".into(),
+                "Athena creates Hive tables only as CREATE EXTERNAL TABLE (or Iceberg tables \
+                 with TBLPROPERTIES ('table_type' = 'ICEBERG'))"
+                    .into(),
             ));
         }
-        Ok(Statement::CreateTable(Box::new(self.create_table()?)))
+        Ok(Statement::CreateTable(Box::new(table)))
     }
 
-    fn create_table(&mut self) -> PResult<CreateTable> {
+    fn create_table(&mut self, iceberg: bool) -> PResult<CreateTable> {
         let mut t = CreateTable {
             if_not_exists: self.if_not_exists(),
             table: Some(self.table_name()?),
+            iceberg_partitioning: iceberg.then(Vec::new),
             ..CreateTable::default()
         };
         t.columns = self.column_defs()?;
@@ -275,7 +286,14 @@ impl Parser<'_> {
                 t.comment = Some(self.string("a table comment in quotes")?);
                 "COMMENT"
             } else if self.eat_kws(&["PARTITIONED", "BY"]) {
-                t.partition_keys = self.column_defs()?;
+                if iceberg {
+                    self.expect_punct('(')?;
+                    let transforms = self.expressions()?;
+                    self.expect_punct(')')?;
+                    t.iceberg_partitioning = Some(transforms);
+                } else {
+                    t.partition_keys = self.column_defs()?;
+                }
                 "PARTITIONED BY"
             } else if self.eat_kws(&["ROW", "FORMAT"]) {
                 self.row_format(&mut t)?;
@@ -516,7 +534,8 @@ impl Parser<'_> {
         Ok(Statement::ShowTblProperties { table, key })
     }
 
-    /// Comma-separated expressions (for `EXECUTE ... USING`), as text.
+    /// Comma-separated expressions (for `EXECUTE ... USING`, and Iceberg's
+    /// `PARTITIONED BY` transforms), as text, up to a `;` or an unopened `)`.
     fn expressions(&mut self) -> PResult<Vec<String>> {
         let mut out = Vec::new();
         let mut depth = 0usize;
@@ -525,6 +544,8 @@ impl Parser<'_> {
         while let Some(token) = self.tokens.get(self.pos) {
             match token.tok {
                 Tok::Punct('(' | '[') => depth += 1,
+                // The `)` closing a list the caller opened.
+                Tok::Punct(')') if depth == 0 => break,
                 Tok::Punct(')' | ']') => depth = depth.saturating_sub(1),
                 Tok::Punct(';') if depth == 0 => break,
                 Tok::Punct(',') if depth == 0 => {

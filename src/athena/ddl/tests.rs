@@ -172,7 +172,8 @@ fn errors_point_at_the_token() {
     );
     assert_eq!(
         err("CREATE TABLE t (a int) LOCATION 'x'"),
-        "SQL syntax error at line 1, column 8: Athena creates Hive tables only as CREATE EXTERNAL TABLE"
+        "SQL syntax error at line 1, column 8: Athena creates Hive tables only as CREATE EXTERNAL TABLE \
+         (or Iceberg tables with TBLPROPERTIES ('table_type' = 'ICEBERG'))"
     );
     assert_eq!(
         err("SHOW TABLES IN web 'a' extra"),

@@ -211,6 +211,63 @@ impl GlueCatalog {
         }
     }
 
+    /// See [`crate::catalog::Catalog::commit_iceberg`]: Glue's table is read
+    /// afresh, checked, and updated at the version read (Glue refuses an
+    /// update of a table changed since that version).
+    pub(super) async fn write_commit_iceberg(
+        &self,
+        table: &TableDef,
+        expected: &str,
+        new: &str,
+    ) -> Result<()> {
+        let resource = format!("Glue table {}", table.qualified_name());
+        let found = self
+            .client
+            .get_table()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(&table.database)
+            .name(&table.name)
+            .send()
+            .await
+            .map_err(|e| self.error(e, &resource))?;
+        let current = found
+            .table()
+            .and_then(|t| t.parameters())
+            .and_then(|p| p.get(crate::iceberg::METADATA_LOCATION))
+            .cloned()
+            .unwrap_or_default();
+        if current != expected {
+            return Err(Error::commit_conflict(
+                &table.qualified_name(),
+                expected,
+                &current,
+            ));
+        }
+        let mut updated = table.clone();
+        updated
+            .parameters
+            .insert(crate::iceberg::METADATA_LOCATION.into(), new.into());
+        updated
+            .parameters
+            .insert("previous_metadata_location".into(), expected.into());
+        let result = self
+            .client
+            .update_table()
+            .set_catalog_id(self.catalog_id.clone())
+            .database_name(&table.database)
+            .table_input(table_input(&updated)?)
+            .set_version_id(
+                found
+                    .table()
+                    .and_then(|t| t.version_id())
+                    .map(str::to_string),
+            )
+            .send()
+            .await;
+        self.forget_table(&table.database, &table.name);
+        result.map(|_| ()).map_err(|e| self.error(e, &resource))
+    }
+
     pub(super) async fn write_drop_table(
         &self,
         database: &str,

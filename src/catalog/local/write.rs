@@ -171,6 +171,63 @@ impl LocalCatalog {
         Ok(())
     }
 
+    /// See [`Catalog::commit_iceberg`]: the table file's parameters are
+    /// edited in place (everything else in it kept as written).
+    pub(super) fn write_commit_iceberg(
+        &self,
+        table: &TableDef,
+        expected: &str,
+        new: &str,
+    ) -> Result<()> {
+        let _lock = self.write_lock()?;
+        let dir = self.database_dir(&table.database)?;
+        let files = self.table_files(&dir)?;
+        let Some((_, path)) = files
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&table.name))
+        else {
+            return Err(Error::TableNotFound {
+                name: table.qualified_name(),
+                suggestion: None,
+            });
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| Error::CatalogIo {
+            path: path.clone(),
+            source,
+        })?;
+        let mut value: Value =
+            serde_json::from_str(&text).map_err(|e| Error::InvalidCatalogFile {
+                path: path.clone(),
+                reason: format!("not valid JSON: {e}"),
+            })?;
+        let glue = if value.get("Table").is_some() {
+            &mut value["Table"]
+        } else {
+            &mut value
+        };
+        if !glue.get("Parameters").is_some_and(Value::is_object) {
+            glue["Parameters"] = serde_json::json!({});
+        }
+        let parameters = &mut glue["Parameters"];
+        let current = parameters
+            .get(crate::iceberg::METADATA_LOCATION)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if current != expected {
+            return Err(Error::commit_conflict(
+                &table.qualified_name(),
+                expected,
+                &current,
+            ));
+        }
+        parameters[crate::iceberg::METADATA_LOCATION] = Value::from(new);
+        parameters["previous_metadata_location"] = Value::from(expected);
+        write_atomic(path, &value)?;
+        self.refresh_caches();
+        Ok(())
+    }
+
     pub(super) fn write_drop_table(
         &self,
         database: &str,
