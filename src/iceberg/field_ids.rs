@@ -15,16 +15,14 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::common::Result;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr_adapter::{
     DefaultPhysicalExprAdapterFactory, PhysicalExprAdapter, PhysicalExprAdapterFactory,
 };
 
 use super::types::field_id;
+use crate::table::case_insensitive::RenamingAdapter;
 
-/// Creates a [`FieldIdAdapter`] for each file a scan opens.
+/// Creates a [`RenamingAdapter`] for each file a scan opens.
 #[derive(Debug, Default)]
 pub(crate) struct FieldIdAdapterFactory;
 
@@ -51,7 +49,7 @@ impl PhysicalExprAdapterFactory for FieldIdAdapterFactory {
             renamed,
             logical_file_schema.metadata().clone(),
         ));
-        Ok(Arc::new(FieldIdAdapter {
+        Ok(Arc::new(RenamingAdapter {
             inner: DefaultPhysicalExprAdapterFactory.create(logical, physical_file_schema)?,
             renames,
         }))
@@ -87,30 +85,6 @@ fn renames(logical: &Schema, physical: &Schema) -> HashMap<String, String> {
         }
     }
     renames
-}
-
-/// Renames column references to the file's columns, then adapts as usual.
-#[derive(Debug)]
-struct FieldIdAdapter {
-    inner: Arc<dyn PhysicalExprAdapter>,
-    renames: HashMap<String, String>,
-}
-
-impl PhysicalExprAdapter for FieldIdAdapter {
-    fn rewrite(&self, expr: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn PhysicalExpr>> {
-        let renamed = expr
-            .transform(|e| {
-                if let Some(column) = e.downcast_ref::<Column>()
-                    && let Some(name) = self.renames.get(column.name())
-                {
-                    let column: Arc<dyn PhysicalExpr> = Arc::new(Column::new(name, column.index()));
-                    return Ok(Transformed::yes(column));
-                }
-                Ok(Transformed::no(e))
-            })
-            .data()?;
-        self.inner.rewrite(renamed)
-    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use datafusion::physical_expr_adapter::{
     DefaultPhysicalExprAdapterFactory, PhysicalExprAdapter, PhysicalExprAdapterFactory,
 };
 
-/// Creates [`CaseInsensitiveAdapter`]s for each file a scan opens.
+/// Creates [`RenamingAdapter`]s for each file a scan opens.
 #[derive(Debug, Default)]
 pub(crate) struct CaseInsensitiveAdapterFactory;
 
@@ -57,21 +57,22 @@ impl PhysicalExprAdapterFactory for CaseInsensitiveAdapterFactory {
             renamed,
             logical_file_schema.metadata().clone(),
         ));
-        Ok(Arc::new(CaseInsensitiveAdapter {
+        Ok(Arc::new(RenamingAdapter {
             inner: DefaultPhysicalExprAdapterFactory.create(logical, physical_file_schema)?,
             renames,
         }))
     }
 }
 
-/// Renames column references to the file's spelling, then adapts as usual.
+/// Renames column references to the file's names (its spelling here, or the
+/// name of the column with the same Iceberg field id), then adapts as usual.
 #[derive(Debug)]
-struct CaseInsensitiveAdapter {
-    inner: Arc<dyn PhysicalExprAdapter>,
-    renames: HashMap<String, String>,
+pub(crate) struct RenamingAdapter {
+    pub(crate) inner: Arc<dyn PhysicalExprAdapter>,
+    pub(crate) renames: HashMap<String, String>,
 }
 
-impl PhysicalExprAdapter for CaseInsensitiveAdapter {
+impl PhysicalExprAdapter for RenamingAdapter {
     fn rewrite(&self, expr: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn PhysicalExpr>> {
         let renamed = expr
             .transform(|e| {
