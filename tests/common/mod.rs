@@ -672,13 +672,14 @@ fn projection_fixtures(fx: &Path, data: &Path) {
 }
 
 /// The bundled named queries (`queries/*.sql`).
-pub const NAMED_QUERIES: [&str; 6] = [
+pub const NAMED_QUERIES: [&str; 7] = [
     "daily_active_users",
     "funnel_by_day",
     "revenue_by_category",
     "push_campaign_hourly",
     "top_referrers",
     "customer_segment_revenue",
+    "order_status_by_day",
 ];
 
 /// The location map of the repository's lathe.toml (for the sample's s3:// locations).
