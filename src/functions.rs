@@ -8,7 +8,7 @@
 //!
 //! - `datetime`: parsing, formatting, fields and arithmetic of dates and times
 //! - `json`: JSONPath extraction and JSON text functions
-//! - `strings`: regular expressions, `split`, URLs
+//! - `strings`: regular expressions, `split`, URLs, `format`, edit distances
 //! - `conditional`: `if`, `try`
 //! - `cast`: casts to `ROW` types, which Trino pairs by position
 //! - `lambda`: `transform`, `filter`, `reduce`, `zip_with`, `all_match`, ...
@@ -17,6 +17,10 @@
 //! - `arrays`: `element_at`, `contains`, `slice`, `sequence`, ...
 //! - `maps`: `map_from_entries`, `multimap_from_entries`, `map_concat`
 //! - `system`: `typeof`, `parse_data_size`, `current_user`
+//! - `math`: `mod`, `ceiling`, `truncate`, `width_bucket`, `from_base`, ...;
+//!   the bitwise functions in `math::bitwise`
+//! - `comparison`: `greatest` and `least`, NULL when any argument is NULL
+//! - `binary`: `to_utf8`, `to_hex`, `md5`, `sha256`, `hmac_*`, `xxhash64`, ...
 //! - time zones (`at_timezone`, `with_timezone`, `current_timezone`) are in
 //!   `datetime`
 //!
@@ -43,12 +47,15 @@ use datafusion::prelude::SessionContext;
 
 mod aggregate;
 mod arrays;
+mod binary;
 pub(crate) mod cast;
+mod comparison;
 mod conditional;
 mod datetime;
 mod json;
 mod lambda;
 mod maps;
+mod math;
 mod strings;
 mod system;
 
@@ -69,6 +76,9 @@ pub(crate) fn register(ctx: &SessionContext) {
         .chain(arrays::functions(ctx))
         .chain(maps::functions())
         .chain(system::functions())
+        .chain(math::functions())
+        .chain(binary::functions())
+        .chain(comparison::functions())
     {
         ctx.register_udf(udf);
     }

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 mod value;
 
 use value::ValueFormatter;
+pub(crate) use value::java_double;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,6 +136,14 @@ pub fn batch_text(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>> {
                 .collect()
         })
         .collect())
+}
+
+/// The value at `row` of `array` as Athena prints it.
+pub(crate) fn text_of(
+    array: &dyn datafusion::arrow::array::Array,
+    row: usize,
+) -> std::result::Result<String, datafusion::arrow::error::ArrowError> {
+    Ok(ValueFormatter::try_new(array)?.to_string(row))
 }
 
 fn formatters(batch: &RecordBatch) -> Result<Vec<ValueFormatter<'_>>> {

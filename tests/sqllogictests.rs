@@ -144,6 +144,90 @@ fn run_file(path: PathBuf, fixtures: Arc<common::Fixtures>) -> Result<(), Failed
     })
 }
 
+/// `tests/conformance/trino_functions.txt` against the session: every
+/// function marked `supported` is registered (SHOW FUNCTIONS lists it) and
+/// called in some .slt file, and none marked `unsupported` or `missing` is
+/// registered (the list would be out of date). `scripts/conformance.py`
+/// refreshes the list.
+fn function_list(fixtures: Arc<common::Fixtures>) -> Result<(), Failed> {
+    let list =
+        std::fs::read_to_string(common::repo().join("tests/conformance/trino_functions.txt"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let registered: Vec<String> = runtime.block_on(async {
+        let config = Config {
+            catalog: fixtures.catalog(),
+            database: "fx".into(),
+            location_map: common::sample_map(),
+            ..Config::default()
+        };
+        let engine = Engine::new(&config).await.map_err(UserError::from)?;
+        let frame = engine
+            .sql("SHOW FUNCTIONS")
+            .await
+            .map_err(UserError::from)?;
+        let batches = frame.collect().await.map_err(lathe::Error::from)?;
+        let mut names = Vec::new();
+        for batch in &batches {
+            for row in render::batch_text(batch).map_err(UserError::from)? {
+                names.extend(row.into_iter().next().flatten().map(|n| n.to_lowercase()));
+            }
+        }
+        Ok::<_, UserError>(names)
+    })?;
+    let mut slt = String::new();
+    for entry in std::fs::read_dir(common::repo().join("tests/slt"))? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+            slt.push_str(&line.to_lowercase());
+            slt.push('\n');
+        }
+    }
+    let called = |name: &str| {
+        slt.match_indices(&format!("{name}(")).any(|(at, _)| {
+            !slt[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        })
+    };
+    let mut wrong = Vec::new();
+    for line in list
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (name, status) = (
+            fields[0].to_lowercase(),
+            fields.get(2).copied().unwrap_or(""),
+        );
+        let known = registered.contains(&name);
+        match status {
+            "supported" if !known => {
+                wrong.push(format!("{name} is marked supported but is not registered"))
+            }
+            "supported" if !called(&name) => wrong.push(format!(
+                "{name} is marked supported but no .slt file calls it"
+            )),
+            "unsupported" | "missing" if known => {
+                wrong.push(format!("{name} is marked {status} but is registered"))
+            }
+            "supported" | "unsupported" | "missing" | "syntax" => {}
+            other => wrong.push(format!("{name} has an unknown status {other:?}")),
+        }
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "tests/conformance/trino_functions.txt is out of date (scripts/conformance.py refreshes it):\n  {}",
+            wrong.join("\n  ")
+        )
+        .into())
+    }
+}
+
 fn main() {
     let args = Arguments::from_args();
     let fixtures = Arc::new(common::build());
@@ -165,6 +249,11 @@ fn main() {
             let fixtures = Arc::clone(&fixtures);
             Trial::test(name, move || run_file(path, fixtures))
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut trials = trials;
+    let list_fixtures = Arc::clone(&fixtures);
+    trials.push(Trial::test("conformance_function_list", move || {
+        function_list(list_fixtures)
+    }));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -5,16 +5,31 @@
 //!   plans it as a cast to a zoned timestamp, which reads a timestamp without
 //!   zone as wall time in `zone`; Athena reads it in the session's zone (UTC)
 //!   and shows that instant in `zone` (`functions::datetime::zones`).
-//! - `CAST(x AS T)` where `T` contains a `ROW` becomes
+//! - `CAST(x AS T)` where `T` is a `ROW`, `ARRAY` or `MAP` becomes
 //!   `cast_row(x, CAST(NULL AS T))` (`try_cast_row` for `TRY_CAST`): Trino
-//!   pairs a row's fields by position, DataFusion by name
-//!   (`functions::cast`).
+//!   pairs a row's fields by position, DataFusion by name; and a JSON value
+//!   (text here) casts to these types by parsing it (`functions::cast`).
+//! - `CAST(x AS <integer type>)` becomes `CAST(round_for_integer_cast(x) AS
+//!   ..)`: Trino rounds a double or decimal half away from zero where
+//!   Arrow truncates (`functions::cast`).
 //! - Inside `try(..)`, casts become `TRY_CAST`, so that a cast of a
 //!   constant that fails gives NULL rather than failing the query when
 //!   DataFusion folds it.
 //! - In a lambda's body, `p.field` where `p` is one of its parameters becomes
 //!   a field access on `p`: DataFusion resolves compound names against
 //!   tables only, and would look for a column `field` of a table `p`.
+//! - `DECIMAL '13.0'` gets the literal's own precision and scale
+//!   (`decimal(3,1)`), as in Trino; `JSON '..'` becomes `json_parse('..')`
+//!   and `CAST(x AS JSON)` `cast_to_json(x)`: a JSON value is its text here.
+//! - `SUBSTRING(s FROM a FOR b)` and `substr(s, a, b)` (which the parser
+//!   reads as the same node) call the session's `substr`, Trino's
+//!   (`functions::strings`); DataFusion would plan its own.
+//! - `U&'\+01F600'` (a Unicode string literal, decoded by the parser) is a
+//!   plain string literal.
+//! - `reduce_agg(x, initial, input, combine)` becomes `reduce` over the
+//!   group's `array_agg` (see [`reduce_agg`]).
+//! - `normalize(s, NFD)`: the bare keyword of the form becomes the string
+//!   `'NFD'`, which the function reads.
 //! - `.field` after anything but a name (`CAST(r AS ROW(a INT)).a`,
 //!   `f(x).a`) becomes a field access by the field's name, which DataFusion
 //!   reads only when written as a string.
@@ -24,12 +39,13 @@ use std::ops::ControlFlow;
 use datafusion::common::{Result, not_impl_err, plan_datafusion_err};
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, ArrayElemTypeDef, CastKind, DataType as SqlType, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LambdaFunction, ObjectName,
-    Value, visit_expressions_mut,
+    AccessExpr, CastKind, DataType as SqlType, ExactNumberInfo, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LambdaFunction,
+    LambdaFunctionParameter, LambdaSyntax, ObjectName, OneOrManyWithParens, Value,
+    visit_expressions_mut,
 };
 
-use crate::functions::cast::{CAST_ROW, TRY_CAST_ROW};
+use crate::functions::cast::{CAST_ROW, CAST_TO_JSON, ROUND_FOR_INTEGER, TRY_CAST_ROW};
 
 use super::dialect::AthenaDialect;
 
@@ -60,14 +76,15 @@ pub(crate) fn parse(sql: &str, recursion_limit: usize) -> Result<Statement> {
 
 /// Applies the rewrites of the module docs to every expression of `statement`.
 fn rewrite(statement: &mut Statement) {
-    let _ = match statement {
-        Statement::Statement(s) => visit_expressions_mut(s.as_mut(), rewrite_expr),
+    let inner = match statement {
+        Statement::Statement(s) => s,
         Statement::Explain(e) => match e.statement.as_mut() {
-            Statement::Statement(s) => visit_expressions_mut(s.as_mut(), rewrite_expr),
-            _ => ControlFlow::Continue(()),
+            Statement::Statement(s) => s,
+            _ => return,
         },
-        _ => ControlFlow::Continue(()),
+        _ => return,
     };
+    let _ = visit_expressions_mut(inner.as_mut(), rewrite_expr);
 }
 
 fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
@@ -86,7 +103,7 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
             expr: value,
             data_type,
             ..
-        } if has_row(data_type) => {
+        } if is_nested(data_type) => {
             let name = match kind {
                 CastKind::TryCast | CastKind::SafeCast => TRY_CAST_ROW,
                 CastKind::Cast | CastKind::DoubleColon => CAST_ROW,
@@ -100,8 +117,74 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
             };
             *expr = call(name, vec![value.as_ref().clone(), type_carrier]);
         }
+        Expr::Cast {
+            expr: value,
+            data_type,
+            ..
+        } if is_integer_type(data_type) => {
+            let inner = std::mem::replace(value.as_mut(), Expr::value(Value::Null));
+            **value = call(ROUND_FOR_INTEGER, vec![inner]);
+        }
+        Expr::TypedString(typed) => match &typed.data_type {
+            SqlType::Decimal(ExactNumberInfo::None) | SqlType::Dec(ExactNumberInfo::None) => {
+                if let Some((precision, scale)) =
+                    string_of(&typed.value.value).and_then(decimal_literal)
+                {
+                    typed.data_type =
+                        SqlType::Decimal(ExactNumberInfo::PrecisionAndScale(precision, scale));
+                }
+            }
+            SqlType::JSON => {
+                let text = Expr::value(typed.value.value.clone());
+                *expr = call("json_parse", vec![text]);
+            }
+            _ => {}
+        },
+        Expr::Cast {
+            kind,
+            expr: value,
+            data_type: SqlType::JSON,
+            ..
+        } => {
+            let converted = call(CAST_TO_JSON, vec![value.as_ref().clone()]);
+            *expr = match kind {
+                CastKind::TryCast | CastKind::SafeCast => call("try", vec![converted]),
+                CastKind::Cast | CastKind::DoubleColon => converted,
+            };
+        }
+        Expr::Substring {
+            expr: value,
+            substring_from,
+            substring_for,
+            ..
+        } => {
+            let from = substring_from
+                .as_deref()
+                .cloned()
+                .unwrap_or_else(|| Expr::value(Value::Number("1".into(), false)));
+            let mut args = vec![value.as_ref().clone(), from];
+            args.extend(substring_for.as_deref().cloned());
+            *expr = call("substr", args);
+        }
+        // Trino's `current_schema` is a keyword, like `current_catalog`.
+        Expr::Identifier(id)
+            if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("current_schema") =>
+        {
+            *expr = call("current_schema", vec![]);
+        }
+        Expr::Value(v) => {
+            if let Value::UnicodeStringLiteral(text) = &v.value {
+                v.value = Value::SingleQuotedString(text.clone());
+            }
+        }
         Expr::Lambda(lambda) => field_access_on_parameters(lambda),
         Expr::Function(f) if is_named(&f.name, "try") => casts_give_null(&mut f.args),
+        Expr::Function(f) if is_named(&f.name, "normalize") => normal_form_as_text(&mut f.args),
+        Expr::Function(f) if is_named(&f.name, "reduce_agg") => {
+            if let Some(planned) = reduce_agg(f) {
+                *expr = planned;
+            }
+        }
         Expr::CompoundFieldAccess { root, access_chain }
             if !matches!(
                 root.as_ref(),
@@ -118,6 +201,121 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
         _ => {}
     }
     ControlFlow::Continue(())
+}
+
+/// Trino writes the form of `normalize(s, NFD)` as a bare keyword; it is
+/// passed to the function as the string `'NFD'`.
+fn normal_form_as_text(args: &mut FunctionArguments) {
+    let FunctionArguments::List(list) = args else {
+        return;
+    };
+    if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e @ Expr::Identifier(_)))) =
+        list.args.get_mut(1)
+        && let Expr::Identifier(id) = e
+        && id.quote_style.is_none()
+        && ["NFC", "NFD", "NFKC", "NFKD"]
+            .iter()
+            .any(|form| id.value.eq_ignore_ascii_case(form))
+    {
+        *e = Expr::value(Value::SingleQuotedString(id.value.to_ascii_uppercase()));
+    }
+}
+
+/// `reduce_agg(x, initial, input, combine)` as `reduce(array_agg(x) FILTER
+/// (WHERE x IS NOT NULL), initial, input, s -> s)`: folding the group's
+/// non-NULL values in one pass is what Trino's partial states and `combine`
+/// compute, whose contract makes the order immaterial. Left as written (and
+/// refused by the planner) when it is a window or not four arguments.
+fn reduce_agg(f: &Function) -> Option<Expr> {
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let args: Vec<&Expr> = list
+        .args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let [x, initial, input, _combine] = args.as_slice() else {
+        return None;
+    };
+    if f.over.is_some() || list.duplicate_treatment.is_some() {
+        return None;
+    }
+    let mut collect = call("array_agg", vec![(*x).clone()]);
+    let not_null = Expr::IsNotNull(Box::new((*x).clone()));
+    if let Expr::Function(agg) = &mut collect {
+        agg.filter = Some(Box::new(match &f.filter {
+            Some(given) => Expr::BinaryOp {
+                left: Box::new(Expr::Nested(given.clone())),
+                op: datafusion::sql::sqlparser::ast::BinaryOperator::And,
+                right: Box::new(not_null),
+            },
+            None => not_null,
+        }));
+    }
+    let state = Ident::new("lathe_reduce_agg_state");
+    let output = Expr::Lambda(LambdaFunction {
+        params: OneOrManyWithParens::One(LambdaFunctionParameter {
+            name: state.clone(),
+            data_type: None,
+        }),
+        body: Box::new(Expr::Identifier(state)),
+        syntax: LambdaSyntax::Arrow,
+    });
+    Some(call(
+        "reduce",
+        vec![collect, (*initial).clone(), (*input).clone(), output],
+    ))
+}
+
+/// The text of a string literal.
+fn string_of(value: &Value) -> Option<&str> {
+    match value {
+        Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The type Trino gives `DECIMAL '<text>'`: as many digits as the literal
+/// has (leading zeros aside), and as many after the point
+/// (`DECIMAL '13.0'` is `decimal(3,1)`); DataFusion would give every such
+/// literal `decimal(38,10)`, and print ten decimals.
+fn decimal_literal(text: &str) -> Option<(u64, i64)> {
+    let digits = text.trim();
+    let digits = digits.strip_prefix(['+', '-']).unwrap_or(digits);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole = whole.trim_start_matches('0');
+    let scale = fraction.len();
+    let precision = (whole.len() + scale).max(1);
+    (precision <= 38).then_some((precision as u64, scale as i64))
+}
+
+/// Whether a cast to `t` must round its value first (see
+/// `functions::cast::ROUND_FOR_INTEGER`).
+fn is_integer_type(t: &SqlType) -> bool {
+    matches!(
+        t,
+        SqlType::TinyInt(_)
+            | SqlType::SmallInt(_)
+            | SqlType::Int(_)
+            | SqlType::Integer(_)
+            | SqlType::BigInt(_)
+            | SqlType::Int8(_)
+            | SqlType::Int16
+            | SqlType::Int32
+            | SqlType::Int64
+    )
 }
 
 /// Whether `name` is the one-part function name `function`.
@@ -149,18 +347,13 @@ fn casts_give_null(args: &mut FunctionArguments) {
     });
 }
 
-/// Whether a cast to `t` must pair row fields by position.
-fn has_row(t: &SqlType) -> bool {
-    match t {
-        SqlType::Struct(..) => true,
-        SqlType::Array(
-            ArrayElemTypeDef::AngleBracket(inner)
-            | ArrayElemTypeDef::SquareBracket(inner, _)
-            | ArrayElemTypeDef::Parenthesis(inner),
-        ) => has_row(inner),
-        SqlType::Map(key, value) => has_row(key) || has_row(value),
-        _ => false,
-    }
+/// Whether a cast to `t` goes through `cast_row`: a `ROW`, `ARRAY` or `MAP`
+/// (rows pair by position; JSON text parses into any of them).
+fn is_nested(t: &SqlType) -> bool {
+    matches!(
+        t,
+        SqlType::Struct(..) | SqlType::Array(_) | SqlType::Map(..)
+    )
 }
 
 /// Rewrites `p.a.b` in `lambda`'s body, for each parameter `p`, as the field
@@ -245,11 +438,16 @@ mod tests {
                 "SELECT CAST(r AS ROW(a INTEGER, b ARRAY(VARCHAR))).a, TRY_CAST(m AS MAP(VARCHAR, BIGINT))"
             ),
             "SELECT cast_row(r, CAST(NULL AS STRUCT(a INTEGER, b ARRAY<VARCHAR>))).'a', \
-             TRY_CAST(m AS Map(VARCHAR, BIGINT))"
+             try_cast_row(m, CAST(NULL AS Map(VARCHAR, BIGINT)))"
         );
+        // Casts to integers round their value first, as Trino's do.
         assert_eq!(
             text("SELECT CAST(x AS integer)"),
-            "SELECT CAST(x AS INTEGER)"
+            "SELECT CAST(round_for_integer_cast(x) AS INTEGER)"
+        );
+        assert_eq!(
+            text("SELECT DECIMAL '13.0', DECIMAL '-0.05', JSON '[1]'"),
+            "SELECT DECIMAL(3,1) '13.0', DECIMAL(2,2) '-0.05', json_parse('[1]')"
         );
     }
 

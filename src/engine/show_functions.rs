@@ -48,6 +48,12 @@ pub(super) async fn with_every_function(
             ),
         );
     }
+    for (name, f) in state.window_functions() {
+        missing.insert(
+            name,
+            ("WINDOW", f.documentation().map(|d| d.description.as_str())),
+        );
+    }
     for name in state.higher_order_functions().keys() {
         missing.insert(
             name,

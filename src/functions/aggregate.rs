@@ -65,6 +65,7 @@ pub(crate) fn functions(ctx: &SessionContext) -> Vec<AggregateUDF> {
         ("bit_and", "bitwise_and_agg"),
         ("bit_or", "bitwise_or_agg"),
         ("bit_xor", "bitwise_xor_agg"),
+        ("var_samp", "variance"),
     ] {
         if let Some(f) = builtin(builtin_name) {
             out.push(f.as_ref().clone().with_aliases([trino]));

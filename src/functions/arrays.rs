@@ -17,6 +17,7 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 
 mod extra;
+mod nulls;
 
 /// DataFusion's array functions that Trino's are planned as.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -41,11 +42,14 @@ pub(crate) fn functions(ctx: &SessionContext) -> Vec<ScalarUDF> {
     let state = ctx.state();
     let get = |name: &str| state.scalar_functions().get(name).cloned();
     let mut out = extra::functions(ctx);
-    // Trino's `contains` and `sequence` are DataFusion's `array_has` and
-    // `generate_series` (inclusive), under Trino's names.
-    if let Some(f) = get("array_has") {
-        out.push(f.as_ref().clone().with_aliases(["contains"]));
+    // `contains`, `array_min` and `array_max` with Trino's NULL rules.
+    out.extend(nulls::functions(&get));
+    // Trino's `array_remove` removes every equal element: DataFusion's
+    // `array_remove_all` (its `array_remove` removes the first only).
+    if let Some(f) = get("array_remove_all") {
+        out.push(f.as_ref().clone().with_aliases(["array_remove"]));
     }
+    // Trino's `sequence` is DataFusion's `generate_series` (inclusive).
     if let Some(f) = get("generate_series") {
         out.push(f.as_ref().clone().with_aliases(["sequence"]));
     }
@@ -221,7 +225,8 @@ impl ScalarUDFImpl for Rewrite {
 }
 
 /// `concat(a, b, ...)`: strings joined, NULL if any is NULL (DataFusion's
-/// skips NULLs); arrays concatenated, as DataFusion's `array_concat`.
+/// skips NULLs); varbinaries joined likewise; arrays concatenated, as
+/// DataFusion's `array_concat`.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Concat {
     signature: Signature,
@@ -235,6 +240,44 @@ fn any_list(t: &[DataType]) -> bool {
             DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _)
         )
     })
+}
+
+/// Whether every argument is a varbinary: `concat` then joins bytes.
+fn all_binary(t: &[DataType]) -> bool {
+    t.iter().all(|t| {
+        matches!(
+            t,
+            DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+        )
+    })
+}
+
+/// `concat` of varbinaries: the bytes joined; NULL if any is NULL.
+fn concat_binary(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    use datafusion::arrow::array::{Array, AsArray, BinaryArray};
+    let parts = args
+        .iter()
+        .map(|a| {
+            Ok(datafusion::arrow::compute::kernels::cast::cast(
+                &a.to_array(rows)?,
+                &DataType::Binary,
+            )?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let out: BinaryArray = (0..rows)
+        .map(|i| {
+            let mut bytes = Vec::new();
+            for p in &parts {
+                let p = p.as_binary::<i32>();
+                if p.is_null(i) {
+                    return None;
+                }
+                bytes.extend_from_slice(p.value(i));
+            }
+            Some(bytes)
+        })
+        .collect();
+    super::finish(args, std::sync::Arc::new(out))
 }
 
 impl ScalarUDFImpl for Concat {
@@ -253,12 +296,18 @@ impl ScalarUDFImpl for Concat {
         if any_list(t) {
             return self.array_concat.coerce_types(t);
         }
+        if all_binary(t) {
+            return Ok(vec![DataType::Binary; t.len()]);
+        }
         Ok(vec![DataType::Utf8; t.len()])
     }
 
     fn return_type(&self, t: &[DataType]) -> Result<DataType> {
         if any_list(t) {
             return self.array_concat.return_type(t);
+        }
+        if all_binary(t) {
+            return Ok(DataType::Binary);
         }
         Ok(DataType::Utf8)
     }
@@ -282,6 +331,9 @@ impl ScalarUDFImpl for Concat {
         let types: Vec<DataType> = args.args.iter().map(ColumnarValue::data_type).collect();
         if any_list(&types) {
             return self.array_concat.invoke_with_args(args);
+        }
+        if all_binary(&types) {
+            return concat_binary(&args.args, args.number_rows);
         }
         super::strings::concat(&args.args, args.number_rows)
     }

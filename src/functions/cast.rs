@@ -30,11 +30,107 @@ pub(crate) const TRY_CAST_ROW: &str = "try_cast_row";
 
 /// The planned forms of the syntax, which SHOW FUNCTIONS and completion
 /// leave out: nobody writes them.
-pub(crate) const INTERNAL: [&str; 2] = [CAST_ROW, TRY_CAST_ROW];
+pub(crate) const INTERNAL: [&str; 4] = [CAST_ROW, TRY_CAST_ROW, ROUND_FOR_INTEGER, CAST_TO_JSON];
 
-/// `cast_row` and `try_cast_row`.
+/// The name `CAST(x AS JSON)` is planned as.
+pub(crate) const CAST_TO_JSON: &str = "cast_to_json";
+
+/// The name the value of `CAST(x AS <integer type>)` is wrapped in.
+pub(crate) const ROUND_FOR_INTEGER: &str = "round_for_integer_cast";
+
+/// `cast_row`, `try_cast_row` and `round_for_integer_cast`.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
-    vec![lenient().remove(0), CastRow::udf(CAST_ROW, false)]
+    vec![
+        lenient().remove(0),
+        CastRow::udf(CAST_ROW, false),
+        ScalarUDF::new_from_impl(RoundForInteger {
+            signature: Signature::any(1, Volatility::Immutable),
+        }),
+        super::Udf::scalar_udf(
+            CAST_TO_JSON,
+            Signature::any(1, Volatility::Immutable),
+            |_| Ok(DataType::Utf8),
+            cast_to_json,
+        ),
+    ]
+}
+
+/// `round_for_integer_cast(x)`: Trino casts a double or decimal to an
+/// integer type by rounding half away from zero (`CAST(17.5E0 AS bigint)` is
+/// 18); Arrow's cast truncates (17). `athena::syntax` wraps the value of
+/// every cast to an integer type in this function, which rounds doubles,
+/// reals and decimals to whole numbers (same type) and plans as its argument
+/// for every other type, so only those casts pay for it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct RoundForInteger {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for RoundForInteger {
+    fn name(&self) -> &str {
+        ROUND_FOR_INTEGER
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(arg_types[0].clone())
+    }
+
+    /// Invisible in column names: `CAST(x AS bigint)` is named as before.
+    fn schema_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
+        Ok(args[0].schema_name().to_string())
+    }
+
+    fn display_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
+        Ok(args[0].to_string())
+    }
+
+    fn simplify(
+        &self,
+        args: Vec<datafusion::logical_expr::Expr>,
+        info: &datafusion::logical_expr::simplify::SimplifyContext,
+    ) -> Result<datafusion::logical_expr::simplify::ExprSimplifyResult> {
+        use datafusion::logical_expr::simplify::ExprSimplifyResult;
+        let t = info.get_data_type(&args[0])?;
+        if t.is_floating() || t.is_decimal() {
+            return Ok(ExprSimplifyResult::Original(args));
+        }
+        Ok(ExprSimplifyResult::Simplified(
+            args.into_iter().next().expect("one argument"),
+        ))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::Decimal128Array;
+        use datafusion::arrow::datatypes::{Decimal128Type, Float32Type, Float64Type};
+        let value = args.args[0].to_array(args.number_rows)?;
+        let out: ArrayRef = match value.data_type() {
+            DataType::Float64 => Arc::new(
+                value
+                    .as_primitive::<Float64Type>()
+                    .unary::<_, Float64Type>(f64::round),
+            ) as ArrayRef,
+            DataType::Float32 => Arc::new(
+                value
+                    .as_primitive::<Float32Type>()
+                    .unary::<_, Float32Type>(f32::round),
+            ),
+            DataType::Decimal128(_, scale) if *scale > 0 => {
+                let unit = 10i128.pow(u32::from(scale.unsigned_abs()));
+                let rounded: Decimal128Array = value.as_primitive::<Decimal128Type>().unary(|v| {
+                    let (whole, part) = (v / unit, v % unit);
+                    let away = part.abs() * 2 >= unit;
+                    (whole + if away { v.signum() } else { 0 }) * unit
+                });
+                Arc::new(rounded.with_data_type(value.data_type().clone()))
+            }
+            _ => value,
+        };
+        super::finish(&args.args, out)
+    }
 }
 
 /// `try_cast_row`, the twin `try(..)` plans `cast_row` as.
@@ -78,7 +174,9 @@ impl ScalarUDFImpl for CastRow {
         let [from, to] = args.arg_fields else {
             return plan_err!("{}: expects a value and a type", self.name);
         };
-        check_shape(from.data_type(), to.data_type())?;
+        if !is_text(from.data_type()) {
+            check_shape(from.data_type(), to.data_type())?;
+        }
         Ok(Arc::new(Field::new(
             self.name,
             to.data_type().clone(),
@@ -93,7 +191,11 @@ impl ScalarUDFImpl for CastRow {
             safe: self.safe,
             ..Default::default()
         };
-        let out = cast_with_options(&relabel(&value, to)?, to, &options)?;
+        let out = if is_text(value.data_type()) && to.is_nested() {
+            from_json(&value, to, self.safe)?
+        } else {
+            cast_with_options(&relabel(&value, to)?, to, &options)?
+        };
         Ok(match &args.args[0] {
             ColumnarValue::Scalar(_) => {
                 ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&out, 0)?)
@@ -106,6 +208,65 @@ impl ScalarUDFImpl for CastRow {
 /// Fails, at planning, when a row of `from` cannot be paired field by field
 /// with one of `to` (a different number of fields, or a row cast to a
 /// scalar), naming both types as Trino does.
+fn is_text(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// JSON text (Athena's `json` values) read into the nested type `to`, as
+/// Trino's casts from `json` read it: arrays from JSON arrays, maps and rows
+/// from JSON objects (row fields by name), numbers and strings converted to
+/// the element types. Text that is not JSON of that shape fails, or with
+/// `safe` (`TRY_CAST`) gives NULL for that row.
+fn from_json(text: &ArrayRef, to: &DataType, safe: bool) -> Result<ArrayRef> {
+    use datafusion::arrow::json::ReaderBuilder;
+    let text = cast_with_options(text, &DataType::Utf8, &CastOptions::default())?;
+    let text = text.as_string::<i32>();
+    let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(vec![Field::new(
+        "v",
+        to.clone(),
+        true,
+    )]));
+    let read = |lines: &[Option<&str>]| -> Result<ArrayRef> {
+        let mut input = String::new();
+        for line in lines {
+            match line {
+                Some(value) => {
+                    input.push_str("{\"v\":");
+                    input.push_str(value);
+                    input.push_str("}\n");
+                }
+                None => input.push_str("{}\n"),
+            }
+        }
+        let mut reader = ReaderBuilder::new(Arc::clone(&schema))
+            .with_coerce_primitive(true)
+            .with_batch_size(lines.len().max(1))
+            .build(input.as_bytes())?;
+        match reader.next() {
+            Some(batch) => Ok(Arc::clone(batch?.column(0))),
+            None => Ok(datafusion::arrow::array::new_null_array(to, 0)),
+        }
+    };
+    let rows: Vec<Option<&str>> = text.iter().collect();
+    match read(&rows) {
+        Ok(out) if out.len() == rows.len() => Ok(out),
+        Ok(_) => exec_err!("cannot cast JSON text to {to}: a value is not one JSON document"),
+        Err(_) if safe => {
+            // One row at a time, each that does not convert NULL.
+            let parts = rows
+                .iter()
+                .map(|row| match read(std::slice::from_ref(row)) {
+                    Ok(one) if one.len() == 1 => Ok(one),
+                    _ => read(&[None]),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+            Ok(datafusion::arrow::compute::concat(&refs)?)
+        }
+        Err(e) => exec_err!("cannot cast JSON text to {to}: {e}"),
+    }
+}
+
 fn check_shape(from: &DataType, to: &DataType) -> Result<()> {
     let fits = |from: &DataType, to: &DataType| check_shape(from, to).is_ok();
     let ok = match (from, to) {
@@ -261,4 +422,93 @@ mod tests {
             .is_ok()
         );
     }
+}
+
+/// `CAST(x AS JSON)`: the JSON text of `x`, as Trino's casts write it (a
+/// string becomes a JSON string, an array an array, a map or a named row an
+/// object, a date or timestamp its text); a SQL NULL stays NULL, a NULL
+/// inside a value is `null`. Athena's `json` values are their text here.
+fn cast_to_json(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    use datafusion::arrow::array::StringBuilder;
+    let value = args[0].to_array(rows)?;
+    let mut out = StringBuilder::new();
+    for i in 0..rows {
+        if value.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        let mut text = String::new();
+        json_text(
+            &datafusion::common::ScalarValue::try_from_array(&value, i)?,
+            &mut text,
+        )?;
+        out.append_value(text);
+    }
+    super::finish(args, Arc::new(out.finish()))
+}
+
+fn json_text(v: &datafusion::common::ScalarValue, out: &mut String) -> Result<()> {
+    use datafusion::common::ScalarValue as S;
+    use std::fmt::Write;
+    let list = |array: &ArrayRef, out: &mut String| -> Result<()> {
+        out.push('[');
+        for i in 0..array.len() {
+            if i > 0 {
+                out.push(',');
+            }
+            json_text(&S::try_from_array(array, i)?, out)?;
+        }
+        out.push(']');
+        Ok(())
+    };
+    match v {
+        v if v.is_null() => out.push_str("null"),
+        S::Boolean(Some(b)) => _ = write!(out, "{b}"),
+        S::Float64(Some(x)) => out.push_str(&crate::render::java_double(*x)),
+        S::Float32(Some(x)) => out.push_str(&crate::render::java_double(f64::from(*x))),
+        S::Utf8(Some(s)) | S::LargeUtf8(Some(s)) | S::Utf8View(Some(s)) => {
+            out.push_str(&serde_json::Value::from(s.as_str()).to_string());
+        }
+        S::List(a) => list(a.values(), out)?,
+        S::LargeList(a) => list(a.values(), out)?,
+        S::FixedSizeList(a) => list(a.values(), out)?,
+        S::Struct(s) => {
+            out.push('{');
+            for (i, (field, column)) in s.fields().iter().zip(s.columns()).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::from(field.name().as_str()).to_string());
+                out.push(':');
+                json_text(&S::try_from_array(column, 0)?, out)?;
+            }
+            out.push('}');
+        }
+        S::Map(m) => {
+            let entries = m.value(0);
+            out.push('{');
+            for i in 0..entries.len() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let key = S::try_from_array(entries.column(0), i)?;
+                let key = match key.try_as_str().flatten() {
+                    Some(k) => k.to_string(),
+                    None => key.to_string(),
+                };
+                out.push_str(&serde_json::Value::from(key).to_string());
+                out.push(':');
+                json_text(&S::try_from_array(entries.column(1), i)?, out)?;
+            }
+            out.push('}');
+        }
+        v if v.data_type().is_numeric() => _ = write!(out, "{v}"),
+        v => {
+            // Dates, timestamps and the rest: their text, as a JSON string.
+            let array = v.to_array()?;
+            let text = crate::render::text_of(array.as_ref(), 0)?;
+            out.push_str(&serde_json::Value::from(text).to_string());
+        }
+    }
+    Ok(())
 }

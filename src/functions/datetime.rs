@@ -1,7 +1,8 @@
 //! Date and time functions: `date_parse`/`date_format` (MySQL specifiers),
 //! `parse_datetime`/`format_datetime` (Joda patterns), ISO 8601, Unix time,
 //! `date_add`/`date_diff`, field extraction (`year`, `month`, ...,
-//! `fields`), and durations (`parse_duration`, `to_milliseconds`, ...).
+//! `fields`), durations (`parse_duration`, `to_milliseconds`, ...), and
+//! Teradata's `to_char`, `to_date` and `to_timestamp`.
 //!
 //! Athena's `timestamp` is milliseconds without a zone; functions Trino types
 //! `timestamp with time zone` return milliseconds in UTC (the session zone).
@@ -86,6 +87,21 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             to_unixtime,
         ),
     ];
+    out.extend([
+        Udf::scalar_udf("to_char", any(2), returns!(DataType::Utf8), |a, n| {
+            format_column("to_char", a, n, |f| patterns::teradata("to_char", f))
+        }),
+        Udf::scalar_udf("to_timestamp", strings2(), returns!(MS), |a, n| {
+            let out = parse_column("to_timestamp", a, n, false, |f| {
+                patterns::teradata("to_timestamp", f)
+            })?;
+            finish(a, out)
+        }),
+        Udf::scalar_udf("to_date", strings2(), returns!(DataType::Date32), |a, n| {
+            let out = parse_column("to_date", a, n, false, |f| patterns::teradata("to_date", f))?;
+            finish(a, cast(&out, &DataType::Date32)?)
+        }),
+    ]);
     out.extend(arithmetic::functions());
     out.extend(zones::functions());
     out.extend(fields::functions());

@@ -36,6 +36,18 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             returns!(DataType::Boolean),
             json_array_contains,
         ),
+        Udf::scalar_udf(
+            "json_array_get",
+            Signature::exact(vec![DataType::Utf8, DataType::Int64], Volatility::Immutable),
+            text,
+            json_array_get,
+        ),
+        Udf::scalar_udf(
+            "is_json_scalar",
+            sig(1),
+            returns!(DataType::Boolean),
+            is_json_scalar,
+        ),
     ]
 }
 
@@ -229,5 +241,68 @@ fn json_array_contains(args: &[ColumnarValue], rows: usize) -> Result<ColumnarVa
         .iter()
         .map(|d| Some(path::elements(d?.trim_start())?.into_iter().any(&matches)))
         .collect();
+    finish(args, Arc::new(out))
+}
+
+/// `json_array_get(json_array, index)`: the element at the 0-based `index`
+/// (counted from the end when negative), as JSON (a string element as its
+/// bare text); NULL when out of range or when `json_array` is not an array.
+fn json_array_get(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let a = super::arrays(args, rows)?;
+    let docs = strings(&a[0])?;
+    let index = a[1].as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+    let mut out = StringBuilder::new();
+    for i in 0..rows {
+        let element = (!index.is_null(i))
+            .then(|| docs.is_valid(i).then(|| docs.value(i)))
+            .flatten()
+            .and_then(|d| path::elements(d.trim_start()))
+            .and_then(|elements| {
+                let n = index.value(i);
+                let at = if n < 0 {
+                    elements.len().checked_sub(n.unsigned_abs() as usize)?
+                } else {
+                    n as usize
+                };
+                elements.get(at).copied()
+            });
+        match element {
+            // Trino's documented (and kept) flaw: a string element comes back
+            // as its bare text, unquoted and unescaped.
+            Some(e) if e.starts_with('"') => match serde_json::from_str::<String>(e) {
+                Ok(text) => out.append_value(text),
+                Err(err) => {
+                    return exec_err!("json_array_get: invalid JSON element {e:?}: {err}");
+                }
+            },
+            Some(e) => {
+                let mut text = Vec::new();
+                canonical::write(e, &mut text).map_err(|err| {
+                    datafusion::common::DataFusionError::Execution(format!(
+                        "json_array_get: invalid JSON element {e:?}: {err}"
+                    ))
+                })?;
+                out.append_value(String::from_utf8_lossy(&text));
+            }
+            None => out.append_null(),
+        }
+    }
+    finish(args, Arc::new(out.finish()))
+}
+
+/// `is_json_scalar(json)`: whether the JSON value is a number, string,
+/// boolean or null (not an object or array); text that is not JSON fails.
+fn is_json_scalar(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let docs = strings(&args[0].to_array(rows)?)?;
+    let out: BooleanArray = docs
+        .iter()
+        .map(|d| {
+            let Some(d) = d else { return Ok(None) };
+            match serde_json::from_str::<serde_json::Value>(d) {
+                Ok(v) => Ok(Some(!(v.is_object() || v.is_array()))),
+                Err(_) => exec_err!("is_json_scalar: invalid JSON value: {d}"),
+            }
+        })
+        .collect::<Result<_>>()?;
     finish(args, Arc::new(out))
 }

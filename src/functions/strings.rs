@@ -17,7 +17,10 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, TypeSignatur
 
 use super::{Udf, arrays, finish, returns};
 
+mod extra;
+mod format;
 mod regex;
+mod slices;
 mod url;
 
 /// The string, regex and URL functions.
@@ -48,6 +51,9 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     ];
     out.extend(regex::functions());
     out.extend(url::functions());
+    out.extend(extra::functions());
+    out.extend(format::functions());
+    out.extend(slices::functions());
     out
 }
 
@@ -61,6 +67,16 @@ pub(crate) fn strings_then_int(n: usize) -> Signature {
             TypeSignature::Exact(strings),
             TypeSignature::Exact(with_int),
         ],
+        Volatility::Immutable,
+    )
+}
+
+/// From `min` to `max` strings.
+pub(crate) fn strings_or_more(min: usize, max: usize) -> Signature {
+    Signature::one_of(
+        (min..=max)
+            .map(|n| TypeSignature::Exact(vec![DataType::Utf8; n]))
+            .collect(),
         Volatility::Immutable,
     )
 }

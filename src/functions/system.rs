@@ -1,5 +1,6 @@
 //! Conversion and session functions: `typeof`, `parse_data_size`,
-//! `current_user` and `current_groups`.
+//! `current_user`, `current_groups`, `current_schema`, `current_catalog`
+//! and `version`.
 //!
 //! - `typeof(x)` names the type as Trino does (`bigint`, `varchar(3)`,
 //!   `array(integer)`, `timestamp(3) with time zone`); a string literal has
@@ -38,6 +39,25 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             returns!(DataType::Utf8),
             |_, _| Ok(ColumnarValue::Scalar(ScalarValue::from(user().as_str()))),
         ),
+        ScalarUDF::new_from_impl(Session {
+            name: "current_schema",
+            signature: Signature::nullary(Volatility::Stable),
+        }),
+        ScalarUDF::new_from_impl(Session {
+            name: "current_catalog",
+            signature: Signature::nullary(Volatility::Stable),
+        }),
+        Udf::scalar_udf(
+            "version",
+            Signature::nullary(Volatility::Stable),
+            returns!(DataType::Utf8),
+            |_, _| {
+                Ok(ColumnarValue::Scalar(ScalarValue::from(concat!(
+                    "lathe ",
+                    env!("CARGO_PKG_VERSION")
+                ))))
+            },
+        ),
         Udf::scalar_udf(
             "current_groups",
             Signature::nullary(Volatility::Stable),
@@ -53,6 +73,41 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             },
         ),
     ]
+}
+
+/// `current_schema` (the session's database, `--database`) and
+/// `current_catalog` (`awsdatacatalog`), read from the session's settings.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Session {
+    name: &'static str,
+    signature: Signature,
+}
+
+impl datafusion::logical_expr::ScalarUDFImpl for Session {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(
+        &self,
+        args: datafusion::logical_expr::ScalarFunctionArgs,
+    ) -> Result<ColumnarValue> {
+        let catalog = &args.config_options.catalog;
+        let value = if self.name == "current_schema" {
+            &catalog.default_schema
+        } else {
+            &catalog.default_catalog
+        };
+        Ok(ColumnarValue::Scalar(ScalarValue::from(value.as_str())))
+    }
 }
 
 /// The user running lathe.

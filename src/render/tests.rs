@@ -94,3 +94,26 @@ async fn tsv_table_and_json() {
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed[0]["tags"], serde_json::json!(["a", "b, c"]));
 }
+
+#[test]
+fn doubles_print_as_java_prints_them() {
+    use super::value::{java_double, java_float};
+    for (v, text) in [
+        (1e10, "1.0E10"),
+        (1e7, "1.0E7"),
+        (1234567.0, "1234567.0"),
+        (0.001, "0.001"),
+        (1.5e-4, "1.5E-4"),
+        (-1.5e-7, "-1.5E-7"),
+        (5.0, "5.0"),
+        (-0.0, "-0.0"),
+        (f64::NAN, "NaN"),
+        (f64::NEG_INFINITY, "-Infinity"),
+        (1.7000000005e9, "1.7000000005E9"),
+    ] {
+        assert_eq!(java_double(v), text, "{v:?}");
+    }
+    assert_eq!(java_float(1.1), "1.1");
+    assert_eq!(java_float(f32::INFINITY), "Infinity");
+    assert_eq!(java_float(3.0e10), "3.0E10");
+}

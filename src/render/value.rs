@@ -5,7 +5,7 @@
 //! formatter with Athena's options.
 
 use datafusion::arrow::array::{Array, AsArray, MapArray, StructArray};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Float16Type, Float32Type, Float64Type};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
@@ -23,6 +23,11 @@ enum Kind<'a> {
     List(Box<ValueFormatter<'a>>),
     Struct(Vec<(String, ValueFormatter<'a>)>),
     Map(Box<ValueFormatter<'a>>, Box<ValueFormatter<'a>>),
+    /// `double` and `real`, as Java prints them (`1.0E10`, `Infinity`).
+    Double,
+    Real,
+    /// `varbinary`, as Trino prints it: hex bytes separated by spaces.
+    Binary,
 }
 
 fn options() -> FormatOptions<'static> {
@@ -65,6 +70,12 @@ impl<'a> ValueFormatter<'a> {
                 };
                 Kind::Zoned(ArrayFormatter::try_new(array, &options())?, label)
             }
+            DataType::Float64 => Kind::Double,
+            DataType::Float32 | DataType::Float16 => Kind::Real,
+            DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
+            | DataType::FixedSizeBinary(_) => Kind::Binary,
             _ => Kind::Scalar(ArrayFormatter::try_new(array, &options())?),
         };
         Ok(Self { array, kind })
@@ -85,6 +96,33 @@ impl<'a> ValueFormatter<'a> {
         match &self.kind {
             Kind::Scalar(f) => _ = write!(out, "{}", f.value(row)),
             Kind::Zoned(f, zone) => _ = write!(out, "{} {zone}", f.value(row)),
+            Kind::Double => {
+                let v = self.array.as_primitive::<Float64Type>().value(row);
+                out.push_str(&java_double(v));
+            }
+            Kind::Real => {
+                let v = match self.array.data_type() {
+                    DataType::Float16 => {
+                        self.array.as_primitive::<Float16Type>().value(row).to_f32()
+                    }
+                    _ => self.array.as_primitive::<Float32Type>().value(row),
+                };
+                out.push_str(&java_float(v));
+            }
+            Kind::Binary => {
+                let bytes: &[u8] = match self.array.data_type() {
+                    DataType::LargeBinary => self.array.as_binary::<i64>().value(row),
+                    DataType::BinaryView => self.array.as_binary_view().value(row),
+                    DataType::FixedSizeBinary(_) => self.array.as_fixed_size_binary().value(row),
+                    _ => self.array.as_binary::<i32>().value(row),
+                };
+                for (i, b) in bytes.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    _ = write!(out, "{b:02x}");
+                }
+            }
             Kind::List(items) => {
                 let (start, end) = match self.array.data_type() {
                     DataType::LargeList(_) => {
@@ -140,4 +178,46 @@ impl<'a> ValueFormatter<'a> {
         self.write(row, &mut s);
         s
     }
+}
+
+/// A double as Java's `Double.toString` prints it, which is how Athena
+/// prints doubles: the shortest digits that read back as the value, in
+/// plain notation with at least one fraction digit (`5.0`) for magnitudes
+/// from 10^-3 up to 10^7, else in scientific notation (`1.0E10`,
+/// `1.5E-4`); `NaN`, `Infinity`, `-Infinity`.
+pub(crate) fn java_double(v: f64) -> String {
+    java_text(v, v)
+}
+
+/// A `real` as Java's `Float.toString` prints it (the same rules as
+/// [`java_double`], with the shortest digits of the 32-bit value).
+pub(crate) fn java_float(v: f32) -> String {
+    java_text(v, f64::from(v))
+}
+
+/// `v` in Java's notation; `wide` is its value as a double, for the tests.
+fn java_text<T: std::fmt::Display + std::fmt::LowerExp>(v: T, wide: f64) -> String {
+    if wide.is_nan() {
+        return "NaN".into();
+    }
+    if wide.is_infinite() {
+        return if wide < 0.0 { "-Infinity" } else { "Infinity" }.into();
+    }
+    if wide == 0.0 || (1e-3..1e7).contains(&wide.abs()) {
+        let decimal = format!("{v}");
+        return if decimal.contains('.') {
+            decimal
+        } else {
+            format!("{decimal}.0")
+        };
+    }
+    let scientific = format!("{v:e}");
+    // Rust's `{:e}` gives `1e10` / `1.5e-4`; Java writes `1.0E10` / `1.5E-4`.
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let mantissa = if mantissa.contains('.') {
+        mantissa.to_string()
+    } else {
+        format!("{mantissa}.0")
+    };
+    format!("{mantissa}E{exponent}")
 }

@@ -41,8 +41,11 @@ impl AggregateUDFImpl for Listagg {
         &self.signature
     }
 
+    /// `string_agg`'s type (LargeUtf8 in DataFusion 55), which the plan
+    /// must keep when the simplifier swaps one for the other.
     fn return_type(&self, _t: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        self.string_agg
+            .return_type(&[DataType::Utf8, DataType::Utf8])
     }
 
     fn supports_within_group_clause(&self) -> bool {

@@ -66,6 +66,12 @@ pub(super) fn functions(ctx: &SessionContext) -> Vec<ScalarUDF> {
         ),
         Udf::scalar_udf("ngrams", any(2), |t| nested("ngrams", &t[0]), ngrams),
         Udf::scalar_udf(
+            "arrays_overlap",
+            any(2),
+            |_| Ok(DataType::Boolean),
+            arrays_overlap,
+        ),
+        Udf::scalar_udf(
             "contains_sequence",
             any(2),
             |_| Ok(DataType::Boolean),
@@ -91,6 +97,55 @@ pub(super) fn functions(ctx: &SessionContext) -> Vec<ScalarUDF> {
         ),
     ]);
     out
+}
+
+/// `arrays_overlap(x, y)`: whether the arrays share a non-NULL element;
+/// NULL when they share none but either holds a NULL (Trino's rule;
+/// DataFusion's `array_has_any` says false).
+fn arrays_overlap(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let (x, y) = (args[0].to_array(rows)?, args[1].to_array(rows)?);
+    let (x, y) = (lists("arrays_overlap", &x)?, lists("arrays_overlap", &y)?);
+    let out: BooleanArray = (0..rows)
+        .map(|i| {
+            if x.is_null(i) || y.is_null(i) {
+                return Ok(None);
+            }
+            let (a, b) = (x.value(i), y.value(i));
+            let converter = RowConverter::new(vec![SortField::new(a.data_type().clone())])?;
+            let (ra, rb) = (
+                converter.convert_columns(&[a.clone()])?,
+                converter.convert_columns(&[cast(&b, a.data_type())?])?,
+            );
+            let shared = (0..a.len())
+                .filter(|&p| a.is_valid(p))
+                .any(|p| (0..b.len()).any(|q| b.is_valid(q) && ra.row(p) == rb.row(q)));
+            Ok(if shared {
+                Some(true)
+            } else if a.null_count() + b.null_count() > 0 {
+                None
+            } else {
+                Some(false)
+            })
+        })
+        .collect::<Result<_>>()?;
+    finish(args, Arc::new(out))
+}
+
+/// An array argument as a `ListArray`.
+fn lists(name: &str, a: &ArrayRef) -> Result<ListArray> {
+    match a.data_type() {
+        DataType::List(_) => Ok(a.as_list::<i32>().clone()),
+        DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            Ok(cast(a, &DataType::List(Arc::clone(f)))?
+                .as_list::<i32>()
+                .clone())
+        }
+        DataType::Null => Ok(ListArray::new_null(
+            Arc::new(Field::new_list_field(DataType::Null, true)),
+            a.len(),
+        )),
+        other => exec_err!("{name}: the arguments must be arrays, not {other}"),
+    }
 }
 
 fn element_field(name: &str, t: &DataType) -> Result<FieldRef> {

@@ -24,6 +24,51 @@ pub(crate) fn joda(function: &str, pattern: &str) -> Result<Vec<Item<'static>>> 
     items(function, pattern, &strftime)
 }
 
+/// Translates a Teradata format (`yyyy/mm/dd hh24:mi:ss`) to chrono items.
+pub(crate) fn teradata(function: &str, format: &str) -> Result<Vec<Item<'static>>> {
+    let strftime = teradata_to_strftime(function, format)?;
+    items(function, format, &strftime)
+}
+
+/// The chrono strftime string for a Teradata format: the tokens `yyyy`,
+/// `yy`, `mm`, `dd`, `hh24`, `hh12`/`hh`, `mi`, `ss` (any case) and the
+/// separators `- / , . ; :` and space, as Trino's Teradata functions
+/// accept them.
+pub(crate) fn teradata_to_strftime(function: &str, format: &str) -> Result<String> {
+    const TOKENS: [(&str, &str); 8] = [
+        ("yyyy", "%Y"),
+        ("yy", "%y"),
+        ("mm", "%m"),
+        ("dd", "%d"),
+        ("hh24", "%H"),
+        ("hh12", "%I"),
+        ("hh", "%I"),
+        ("mi", "%M"),
+    ];
+    let lower = format.to_ascii_lowercase();
+    let mut out = String::with_capacity(format.len() * 2);
+    let mut rest = lower.as_str();
+    'next: while let Some(c) = rest.chars().next() {
+        for (token, chrono) in TOKENS.iter().chain(&[("ss", "%S")]) {
+            if let Some(after) = rest.strip_prefix(token) {
+                out.push_str(chrono);
+                rest = after;
+                continue 'next;
+            }
+        }
+        if !"-/,.;: ".contains(c) {
+            return Err(bad_format(
+                function,
+                format,
+                &format!("unknown Teradata format element at {rest:?}"),
+            ));
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    Ok(out)
+}
+
 fn items(function: &str, original: &str, strftime: &str) -> Result<Vec<Item<'static>>> {
     StrftimeItems::new(strftime)
         .parse_to_owned()
@@ -205,6 +250,14 @@ fn push_literal(out: &mut String, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn teradata_formats_translate() {
+        let f = |s| teradata_to_strftime("f", s).unwrap();
+        assert_eq!(f("yyyy/mm/dd hh24:mi:ss"), "%Y/%m/%d %H:%M:%S");
+        assert_eq!(f("DD-MM-YY;HH:MI"), "%d-%m-%y;%I:%M");
+        assert!(teradata_to_strftime("f", "yyyy-q").is_err());
+    }
 
     #[test]
     fn mysql_specifiers_translate() {

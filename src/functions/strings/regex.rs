@@ -45,6 +45,30 @@ pub(super) fn functions() -> Vec<ScalarUDF> {
             returns!(DataType::Utf8),
             regexp_replace,
         ),
+        Udf::scalar_udf(
+            "regexp_position",
+            Signature::one_of(
+                vec![
+                    TypeSignature::Exact(vec![DataType::Utf8; 2]),
+                    TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8, DataType::Int64]),
+                    TypeSignature::Exact(vec![
+                        DataType::Utf8,
+                        DataType::Utf8,
+                        DataType::Int64,
+                        DataType::Int64,
+                    ]),
+                ],
+                Volatility::Immutable,
+            ),
+            returns!(DataType::Int64),
+            regexp_position,
+        ),
+        Udf::scalar_udf(
+            "regexp_split",
+            Signature::exact(vec![DataType::Utf8; 2], Volatility::Immutable),
+            list_of_strings,
+            regexp_split,
+        ),
     ]
 }
 
@@ -188,6 +212,72 @@ fn regexp_replace(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> 
         }
         let rep = &last.as_ref().expect("set above").1;
         out.append_value(regex.replace_all(text.value(i), rep.as_str()));
+    }
+    finish(args, Arc::new(out.finish()))
+}
+
+/// `regexp_position(string, pattern[, start[, occurrence]])`: the 1-based
+/// character position of the `occurrence`th match at or after the character
+/// `start`, or -1 when there is none.
+fn regexp_position(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let a = arrays(args, rows)?;
+    let (text, pattern) = (strings(&a[0])?, strings(&a[1])?);
+    let int = |n: usize| -> Result<Option<Int64Array>> {
+        a.get(n)
+            .map(|x| {
+                Ok(cast(x, &DataType::Int64)?
+                    .as_primitive::<Int64Type>()
+                    .clone())
+            })
+            .transpose()
+    };
+    let (start, occurrence) = (int(2)?, int(3)?);
+    let null_at = |x: &Option<Int64Array>, i| x.as_ref().is_some_and(|x| x.is_null(i));
+    let value_at = |x: &Option<Int64Array>, i| x.as_ref().map_or(1, |x| x.value(i));
+    let mut patterns = Patterns::new("regexp_position");
+    let mut out = Int64Array::builder(rows);
+    for i in 0..rows {
+        if text.is_null(i) || pattern.is_null(i) || null_at(&start, i) || null_at(&occurrence, i) {
+            out.append_null();
+            continue;
+        }
+        let (s, n) = (value_at(&start, i), value_at(&occurrence, i));
+        if s < 1 {
+            return exec_err!(
+                "regexp_position: start position must not be smaller than 1, got {s}"
+            );
+        }
+        if n < 1 {
+            return exec_err!("regexp_position: occurrence must not be smaller than 1, got {n}");
+        }
+        let regex = patterns.get(pattern.value(i))?;
+        let t = text.value(i);
+        let Some((from, _)) = t.char_indices().nth(s as usize - 1) else {
+            out.append_value(-1);
+            continue;
+        };
+        let found = regex.find_iter(&t[from..]).nth(n as usize - 1);
+        out.append_value(found.map_or(-1, |m| t[..from + m.start()].chars().count() as i64 + 1));
+    }
+    finish(args, Arc::new(out.finish()))
+}
+
+/// `regexp_split(string, pattern)`: the parts between the matches, empty
+/// ones included.
+fn regexp_split(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let a = arrays(args, rows)?;
+    let (text, pattern) = (strings(&a[0])?, strings(&a[1])?);
+    let mut patterns = Patterns::new("regexp_split");
+    let mut out = ListBuilder::new(StringBuilder::new());
+    for i in 0..rows {
+        if text.is_null(i) || pattern.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        for part in patterns.get(pattern.value(i))?.split(text.value(i)) {
+            out.values().append_value(part);
+        }
+        out.append(true);
     }
     finish(args, Arc::new(out.finish()))
 }
