@@ -294,7 +294,7 @@ impl TableProvider for IcebergTable {
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let predicate = prune::from_filters(filters, self.schema());
-        let planned = scan::plan(self, &state.runtime_env(), &predicate).await?;
+        let planned = scan::plan(self, state.runtime_env(), &predicate).await?;
         exec::build(self, state, &planned, projection, filters, limit)
     }
 

@@ -49,10 +49,9 @@ pub(crate) fn functions(ctx: &SessionContext) -> Vec<ScalarUDF> {
     if let Some(f) = get("array_remove_all") {
         out.push(f.as_ref().clone().with_aliases(["array_remove"]));
     }
-    // Trino's `sequence` is DataFusion's `generate_series` (inclusive).
-    if let Some(f) = get("generate_series") {
-        out.push(f.as_ref().clone().with_aliases(["sequence"]));
-    }
+    // Trino's `sequence` is DataFusion's `generate_series` (inclusive), and
+    // `array_sort` DataFusion's, each with Trino's defaults.
+    out.extend(nulls::defaults(&get));
     let (Some(array_element), Some(map_extract), Some(array_slice), Some(array_position)) = (
         get("array_element"),
         get("map_extract"),

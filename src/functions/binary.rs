@@ -396,7 +396,7 @@ fn from_base32(text: &str) -> std::result::Result<Vec<u8>, String> {
 
 /// `from_hex(string)`: the bytes an even number of hex digits spell.
 fn from_hex(s: &str) -> std::result::Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!("invalid input length {}: it must be even", s.len()));
     }
     (0..s.len())

@@ -358,72 +358,6 @@ fn relabel_list<O: OffsetSizeTrait>(
     )?))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use datafusion::arrow::array::{Int64Array, StringArray};
-    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-
-    fn anonymous() -> ArrayRef {
-        Arc::new(StructArray::from(vec![
-            (
-                Arc::new(Field::new("b", DataType::Utf8, true)),
-                Arc::new(StringArray::from(vec!["7", "x"])) as ArrayRef,
-            ),
-            (
-                Arc::new(Field::new("a", DataType::Int64, true)),
-                Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef,
-            ),
-        ]))
-    }
-
-    fn target() -> DataType {
-        DataType::Struct(Fields::from(vec![
-            Field::new("a", DataType::Int32, true),
-            Field::new("b", DataType::Utf8, true),
-        ]))
-    }
-
-    fn show(array: &ArrayRef) -> Vec<String> {
-        let f = ArrayFormatter::try_new(array, &FormatOptions::default()).unwrap();
-        (0..array.len()).map(|i| f.value(i).to_string()).collect()
-    }
-
-    #[test]
-    fn fields_pair_by_position_even_when_the_names_match_otherwise() {
-        // Arrow alone would pair `a` with `a`; Trino pairs the first field
-        // with the first: '7' becomes a = 7, and 'x' does not convert.
-        let to = target();
-        let relabelled = relabel(&anonymous(), &to).unwrap();
-        let safe = CastOptions {
-            safe: true,
-            ..Default::default()
-        };
-        let out = cast_with_options(&relabelled, &to, &safe).unwrap();
-        assert_eq!(show(&out), ["{a: 7, b: 1}", "{a: , b: 2}"]);
-        let strict = CastOptions {
-            safe: false,
-            ..Default::default()
-        };
-        assert!(cast_with_options(&relabelled, &to, &strict).is_err());
-    }
-
-    #[test]
-    fn a_row_of_another_width_is_refused_at_planning() {
-        let one = DataType::Struct(Fields::from(vec![Field::new("x", DataType::Int64, true)]));
-        let err = check_shape(&one, &target()).unwrap_err().to_string();
-        assert!(err.contains("by position"), "{err}");
-        assert!(check_shape(&DataType::Int64, &target()).is_err());
-        assert!(
-            check_shape(
-                &DataType::new_list(one.clone(), true),
-                &DataType::new_list(one, true)
-            )
-            .is_ok()
-        );
-    }
-}
-
 /// `CAST(x AS JSON)`: the JSON text of `x`, as Trino's casts write it (a
 /// string becomes a JSON string, an array an array, a map or a named row an
 /// object, a date or timestamp its text); a SQL NULL stays NULL, a NULL
@@ -511,4 +445,70 @@ fn json_text(v: &datafusion::common::ScalarValue, out: &mut String) -> Result<()
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+    fn anonymous() -> ArrayRef {
+        Arc::new(StructArray::from(vec![
+            (
+                Arc::new(Field::new("b", DataType::Utf8, true)),
+                Arc::new(StringArray::from(vec!["7", "x"])) as ArrayRef,
+            ),
+            (
+                Arc::new(Field::new("a", DataType::Int64, true)),
+                Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef,
+            ),
+        ]))
+    }
+
+    fn target() -> DataType {
+        DataType::Struct(Fields::from(vec![
+            Field::new("a", DataType::Int32, true),
+            Field::new("b", DataType::Utf8, true),
+        ]))
+    }
+
+    fn show(array: &ArrayRef) -> Vec<String> {
+        let f = ArrayFormatter::try_new(array, &FormatOptions::default()).unwrap();
+        (0..array.len()).map(|i| f.value(i).to_string()).collect()
+    }
+
+    #[test]
+    fn fields_pair_by_position_even_when_the_names_match_otherwise() {
+        // Arrow alone would pair `a` with `a`; Trino pairs the first field
+        // with the first: '7' becomes a = 7, and 'x' does not convert.
+        let to = target();
+        let relabelled = relabel(&anonymous(), &to).unwrap();
+        let safe = CastOptions {
+            safe: true,
+            ..Default::default()
+        };
+        let out = cast_with_options(&relabelled, &to, &safe).unwrap();
+        assert_eq!(show(&out), ["{a: 7, b: 1}", "{a: , b: 2}"]);
+        let strict = CastOptions {
+            safe: false,
+            ..Default::default()
+        };
+        assert!(cast_with_options(&relabelled, &to, &strict).is_err());
+    }
+
+    #[test]
+    fn a_row_of_another_width_is_refused_at_planning() {
+        let one = DataType::Struct(Fields::from(vec![Field::new("x", DataType::Int64, true)]));
+        let err = check_shape(&one, &target()).unwrap_err().to_string();
+        assert!(err.contains("by position"), "{err}");
+        assert!(check_shape(&DataType::Int64, &target()).is_err());
+        assert!(
+            check_shape(
+                &DataType::new_list(one.clone(), true),
+                &DataType::new_list(one, true)
+            )
+            .is_ok()
+        );
+    }
 }

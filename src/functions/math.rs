@@ -439,7 +439,13 @@ fn bins_bucket(x: f64, bins: &Float64Array) -> Result<i64> {
         return exec_err!("width_bucket: bin values must not be NULL");
     }
     let values = bins.values();
-    if values.windows(2).any(|w| !(w[0] <= w[1])) {
+    let ascending = |w: &[f64]| {
+        matches!(
+            w[0].partial_cmp(&w[1]),
+            Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+        )
+    };
+    if !values.windows(2).all(ascending) {
         return exec_err!("width_bucket: bin values must be sorted in ascending order");
     }
     Ok(values.partition_point(|b| *b <= x) as i64)
@@ -597,10 +603,10 @@ mod tests {
 
     #[test]
     fn equal_width_buckets_follow_trino() {
-        assert_eq!(equal_bucket(3.14, 0.0, 4.0, 3).unwrap(), 3);
+        assert_eq!(equal_bucket(3.25, 0.0, 4.0, 3).unwrap(), 3);
         assert_eq!(equal_bucket(-1.0, 0.0, 4.0, 3).unwrap(), 0);
         assert_eq!(equal_bucket(4.0, 0.0, 4.0, 3).unwrap(), 4);
-        assert_eq!(equal_bucket(3.14, 4.0, 0.0, 3).unwrap(), 1);
+        assert_eq!(equal_bucket(3.25, 4.0, 0.0, 3).unwrap(), 1);
         assert!(equal_bucket(1.0, 1.0, 1.0, 3).is_err());
         assert!(equal_bucket(f64::NAN, 0.0, 1.0, 3).is_err());
     }

@@ -73,7 +73,7 @@ pub(crate) async fn delete(
 ) -> Result<u64> {
     table.check_writable("DELETE FROM")?;
     let runtime = state.runtime_env();
-    let planned = plan(table, &runtime, &from_filters(filters, table.schema())).await?;
+    let planned = plan(table, runtime, &from_filters(filters, table.schema())).await?;
     let condition = condition(table, state, filters)?;
     let mut deleted = Deleted::new();
     let mut count = 0u64;
@@ -87,12 +87,12 @@ pub(crate) async fn delete(
     if count == 0 {
         return Ok(0);
     }
-    let deletes = write_position_deletes(table, &runtime, &planned, &deleted).await?;
+    let deletes = write_position_deletes(table, runtime, &planned, &deleted).await?;
     let changes = Changes {
         deletes,
         ..Default::default()
     };
-    commit(table, &runtime, changes, "delete").await?;
+    commit(table, runtime, changes, "delete").await?;
     Ok(count)
 }
 
@@ -106,7 +106,7 @@ pub(crate) async fn update(
 ) -> Result<u64> {
     table.check_writable("UPDATE")?;
     let runtime = state.runtime_env();
-    let planned = plan(table, &runtime, &from_filters(filters, table.schema())).await?;
+    let planned = plan(table, runtime, &from_filters(filters, table.schema())).await?;
     let condition = condition(table, state, filters)?;
     let schema = table.arrow_schema();
     let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
@@ -124,7 +124,7 @@ pub(crate) async fn update(
             Ok(state.create_physical_expr(expr, &df_schema)?)
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut writer = DataWriter::new(table, Arc::clone(&runtime))?;
+    let mut writer = DataWriter::new(table, Arc::clone(runtime))?;
     let mut deleted = Deleted::new();
     let mut count = 0u64;
     for (i, _) in planned.files.iter().enumerate() {
@@ -152,13 +152,13 @@ pub(crate) async fn update(
         return Ok(0);
     }
     let added = writer.finish().await?;
-    let deletes = write_position_deletes(table, &runtime, &planned, &deleted).await?;
+    let deletes = write_position_deletes(table, runtime, &planned, &deleted).await?;
     let changes = Changes {
         added,
         deletes,
         ..Default::default()
     };
-    commit(table, &runtime, changes, "overwrite").await?;
+    commit(table, runtime, changes, "overwrite").await?;
     Ok(count)
 }
 
@@ -358,7 +358,7 @@ pub(crate) async fn merge(
     let schema = table.arrow_schema();
     let width = schema.fields().len();
     // Every live target row, with where it is.
-    let planned = plan(table, &runtime, &Predicate::Unknown).await?;
+    let planned = plan(table, runtime, &Predicate::Unknown).await?;
     let target_schema = Arc::new(ArrowSchema::new(
         schema
             .fields()
@@ -530,7 +530,7 @@ pub(crate) async fn merge(
         };
         compiled.push((kind, predicate, action));
     }
-    let mut writer = DataWriter::new(table, Arc::clone(&runtime))?;
+    let mut writer = DataWriter::new(table, Arc::clone(runtime))?;
     let mut deleted = Deleted::new();
     let mut count = 0u64;
     let index = |name: &str| {
@@ -611,13 +611,13 @@ pub(crate) async fn merge(
         return Ok(0);
     }
     let added = writer.finish().await?;
-    let deletes = write_position_deletes(table, &runtime, &planned, &deleted).await?;
+    let deletes = write_position_deletes(table, runtime, &planned, &deleted).await?;
     let changes = Changes {
         added,
         deletes,
         ..Default::default()
     };
-    commit(table, &runtime, changes, "overwrite").await?;
+    commit(table, runtime, changes, "overwrite").await?;
     Ok(count)
 }
 

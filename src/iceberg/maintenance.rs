@@ -53,7 +53,7 @@ pub(crate) async fn optimize(
 ) -> Result<Optimized> {
     let runtime = state.runtime_env();
     let predicate = from_filters(filters, table.schema());
-    let planned = plan(table, &runtime, &predicate).await?;
+    let planned = plan(table, runtime, &predicate).await?;
     let target = table
         .metadata
         .property("write.target-file-size-bytes")
@@ -87,7 +87,7 @@ pub(crate) async fn optimize(
     if chosen.is_empty() {
         return Ok(Optimized::default());
     }
-    let mut writer = DataWriter::new(table, Arc::clone(&runtime))?;
+    let mut writer = DataWriter::new(table, Arc::clone(runtime))?;
     for i in &chosen {
         let (_, rows) = super::dml::live_rows(table, state, &planned, *i).await?;
         for batch in rows {
@@ -100,8 +100,8 @@ pub(crate) async fn optimize(
         .map(|i| planned.files[*i].file.path.clone())
         .collect();
     // Delete files that no remaining data file needs.
-    let manifests = manifests(table, &runtime).await?;
-    let entries = live_entries(table, &runtime, &manifests, &Predicate::Unknown).await?;
+    let manifests = manifests(table, runtime).await?;
+    let entries = live_entries(table, runtime, &manifests, &Predicate::Unknown).await?;
     let remaining: Vec<_> = entries
         .iter()
         .filter(|e| e.file.content == CONTENT_DATA && !removed.contains(&e.file.path))
@@ -137,7 +137,7 @@ pub(crate) async fn optimize(
         deletes: Vec::new(),
         removed,
     };
-    commit(table, &runtime, changes, "replace").await?;
+    commit(table, runtime, changes, "replace").await?;
     Ok(result)
 }
 
@@ -194,7 +194,7 @@ pub(crate) async fn vacuum(table: &IcebergTable, state: &dyn Session) -> Result<
         let Some(list) = &s.manifest_list else {
             continue;
         };
-        let files = reachable(table, &runtime, list).await?;
+        let files = reachable(table, runtime, list).await?;
         if keep {
             referenced.extend(files);
         } else {
@@ -220,7 +220,7 @@ pub(crate) async fn vacuum(table: &IcebergTable, state: &dyn Session) -> Result<
         if expired.is_empty() && next.metadata_log.len() == metadata.metadata_log.len() {
             table.metadata_location.clone()
         } else {
-            publish(table, &runtime, next).await?
+            publish(table, runtime, next).await?
         };
 
     // Files of expired snapshots only, then orphans old enough.
@@ -257,7 +257,7 @@ pub(crate) async fn vacuum(table: &IcebergTable, state: &dyn Session) -> Result<
     }
     doomed.remove(&new_location);
     for location in &doomed {
-        TableFile::open(&runtime, &table.map, location)?
+        TableFile::open(runtime, &table.map, location)?
             .delete()
             .await?;
     }

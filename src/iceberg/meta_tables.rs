@@ -158,9 +158,11 @@ fn history(table: &IcebergTable) -> Result<RecordBatch> {
     )
 }
 
+/// A ref's type, snapshot and retention settings, as `"t$refs"` lists them.
+type RefRow = (String, i64, Option<i64>, Option<i32>, Option<i64>);
+
 fn refs(table: &IcebergTable) -> Result<RecordBatch> {
-    let mut refs: BTreeMap<String, (String, i64, Option<i64>, Option<i32>, Option<i64>)> =
-        BTreeMap::new();
+    let mut refs: BTreeMap<String, RefRow> = BTreeMap::new();
     for (name, r) in table.metadata.refs.iter().flatten() {
         let long = |k: &str| r.other.get(k).and_then(|v| v.as_i64());
         refs.insert(
@@ -254,12 +256,12 @@ fn manifests_batch(manifests: &[super::manifest::ManifestFile]) -> Result<Record
         }
         let items = summaries.values();
         for s in &m.partitions {
-            items
-                .field_builder::<BooleanBuilder>(0)
-                .map(|b| b.append_value(s.contains_null));
-            items
-                .field_builder::<BooleanBuilder>(1)
-                .map(|b| b.append_option(s.contains_nan));
+            if let Some(b) = items.field_builder::<BooleanBuilder>(0) {
+                b.append_value(s.contains_null)
+            }
+            if let Some(b) = items.field_builder::<BooleanBuilder>(1) {
+                b.append_option(s.contains_nan)
+            }
             // Bounds are shown as Trino shows them: the partition value's
             // text, here the raw bytes as hex when they are not text.
             for (i, bound) in [(2, &s.lower), (3, &s.upper)] {
@@ -267,9 +269,9 @@ fn manifests_batch(manifests: &[super::manifest::ManifestFile]) -> Result<Record
                     Ok(t) if t.chars().all(|c| !c.is_control()) => t.to_string(),
                     _ => b.iter().map(|x| format!("{x:02x}")).collect(),
                 });
-                items
-                    .field_builder::<StringBuilder>(i)
-                    .map(|b| b.append_option(text));
+                if let Some(b) = items.field_builder::<StringBuilder>(i) {
+                    b.append_option(text)
+                }
             }
             items.append(true);
         }

@@ -85,7 +85,7 @@ impl Transform {
     /// value's type. NULL goes to NULL.
     pub(crate) fn apply(&self, value: &ScalarValue) -> Option<ScalarValue> {
         if value.is_null() {
-            return Some(ScalarValue::try_from(self.result_type(&value.data_type())).ok()?);
+            return ScalarValue::try_from(self.result_type(&value.data_type())).ok();
         }
         match self {
             Transform::Identity => Some(match value {

@@ -113,7 +113,7 @@ fn arrays_overlap(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> 
             let (a, b) = (x.value(i), y.value(i));
             let converter = RowConverter::new(vec![SortField::new(a.data_type().clone())])?;
             let (ra, rb) = (
-                converter.convert_columns(&[a.clone()])?,
+                converter.convert_columns(std::slice::from_ref(&a))?,
                 converter.convert_columns(&[cast(&b, a.data_type())?])?,
             );
             let shared = (0..a.len())

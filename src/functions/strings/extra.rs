@@ -572,7 +572,7 @@ fn luhn(s: &str) -> Option<bool> {
         }
         sum += d;
     }
-    Some(sum % 10 == 0)
+    Some(sum.is_multiple_of(10))
 }
 
 /// `split_to_map(string, entry_delimiter, key_value_delimiter)`: the map the

@@ -466,7 +466,7 @@ fn group(spec: &Spec, digits: &str) -> String {
     }
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -483,8 +483,8 @@ fn signed(spec: &Spec, negative: bool, magnitude: String) -> String {
         (false, _, _, true) => (" ", ""),
         _ => ("", ""),
     };
-    let body = zero_pad(spec, sign.to_string(), format!("{magnitude}{close}"));
-    body
+
+    zero_pad(spec, sign.to_string(), format!("{magnitude}{close}"))
 }
 
 fn zero_pad(spec: &Spec, sign: String, rest: String) -> String {
@@ -791,7 +791,7 @@ mod tests {
         assert_eq!(run("%f", &[Value::Decimal(12345, 2)]), "123.450000");
         assert_eq!(run("%g", &[Value::Double(0.0001234)]), "0.000123400");
         assert_eq!(run("%g", &[Value::Double(1234567.0)]), "1.23457e+06");
-        assert_eq!(run("%08.2f", &[Value::Double(-3.14159)]), "-0003.14");
+        assert_eq!(run("%08.2f", &[Value::Double(-3.25159)]), "-0003.25");
         assert_eq!(run("%(,d", &[Value::Long(-1234)]), "(1,234)");
     }
 

@@ -177,7 +177,10 @@ fn manifest_summaries_prune() {
         &spec(),
         &s
     ));
-    assert!(
-        manifest_may_match(&predicate(col("name").is_null()), &summaries, &spec(), &s) == false
-    );
+    assert!(!manifest_may_match(
+        &predicate(col("name").is_null()),
+        &summaries,
+        &spec(),
+        &s
+    ));
 }
