@@ -222,3 +222,29 @@ macro_rules! returns {
     }};
 }
 pub(crate) use returns;
+
+/// The `ScalarUDFImpl` methods of a wrapper that is typed as the DataFusion
+/// function in its `inner` field (`comparison`, `arrays::nulls`): the same
+/// signature, coercions and return type; the wrapper changes only values.
+macro_rules! typed_as_inner {
+    () => {
+        fn signature(&self) -> &datafusion::logical_expr::Signature {
+            self.inner.signature()
+        }
+
+        fn coerce_types(
+            &self,
+            arg_types: &[datafusion::arrow::datatypes::DataType],
+        ) -> datafusion::common::Result<Vec<datafusion::arrow::datatypes::DataType>> {
+            self.inner.coerce_types(arg_types)
+        }
+
+        fn return_type(
+            &self,
+            arg_types: &[datafusion::arrow::datatypes::DataType],
+        ) -> datafusion::common::Result<datafusion::arrow::datatypes::DataType> {
+            self.inner.return_type(arg_types)
+        }
+    };
+}
+pub(crate) use typed_as_inner;

@@ -8,11 +8,10 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, BooleanArray};
 use datafusion::arrow::compute::kernels::boolean::not;
 use datafusion::arrow::compute::nullif;
-use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, when,
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, when,
 };
 
 use super::finish;
@@ -38,17 +37,7 @@ impl ScalarUDFImpl for NullStrict {
         self.inner.name()
     }
 
-    fn signature(&self) -> &Signature {
-        self.inner.signature()
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.inner.coerce_types(arg_types)
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.inner.return_type(arg_types)
-    }
+    crate::functions::typed_as_inner!();
 
     /// `CASE WHEN a IS NULL OR b IS NULL .. THEN NULL ELSE inner(a, b, ..) END`.
     fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
