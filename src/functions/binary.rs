@@ -19,7 +19,9 @@ use datafusion::arrow::array::{
     ArrayRef, AsArray, BinaryArray, Float32Array, Float64Array, Int32Array, Int64Array, StringArray,
 };
 use datafusion::arrow::compute::kernels::cast::cast;
-use datafusion::arrow::datatypes::{DataType, Float32Type, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{
+    ArrowPrimitiveType, DataType, Float32Type, Float64Type, Int64Type,
+};
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
 
@@ -166,43 +168,19 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             "to_big_endian_64",
             of(DataType::Int64),
             returns!(DataType::Binary),
-            |a, r| {
-                let v = a[0].to_array(r)?;
-                let out: BinaryArray = v
-                    .as_primitive::<Int64Type>()
-                    .iter()
-                    .map(|v| v.map(i64::to_be_bytes))
-                    .collect();
-                finish(a, Arc::new(out))
-            },
+            |a, r| encode::<Int64Type, 8>(a, r, i64::to_be_bytes),
         ),
         Udf::scalar_udf(
             "to_ieee754_32",
             of(DataType::Float32),
             returns!(DataType::Binary),
-            |a, r| {
-                let v = a[0].to_array(r)?;
-                let out: BinaryArray = v
-                    .as_primitive::<Float32Type>()
-                    .iter()
-                    .map(|v| v.map(f32::to_be_bytes))
-                    .collect();
-                finish(a, Arc::new(out))
-            },
+            |a, r| encode::<Float32Type, 4>(a, r, f32::to_be_bytes),
         ),
         Udf::scalar_udf(
             "to_ieee754_64",
             of(DataType::Float64),
             returns!(DataType::Binary),
-            |a, r| {
-                let v = a[0].to_array(r)?;
-                let out: BinaryArray = v
-                    .as_primitive::<Float64Type>()
-                    .iter()
-                    .map(|v| v.map(f64::to_be_bytes))
-                    .collect();
-                finish(a, Arc::new(out))
-            },
+            |a, r| encode::<Float64Type, 8>(a, r, f64::to_be_bytes),
         ),
         Udf::scalar_udf(
             "from_big_endian_32",
@@ -407,6 +385,17 @@ fn from_hex(s: &str) -> std::result::Result<Vec<u8>, String> {
                 .ok_or_else(|| format!("invalid hex digits in {s:?}"))
         })
         .collect()
+}
+
+/// The first argument's values (of Arrow type `T`) as `N`-byte varbinaries.
+fn encode<T: ArrowPrimitiveType, const N: usize>(
+    args: &[ColumnarValue],
+    rows: usize,
+    bytes: fn(T::Native) -> [u8; N],
+) -> Result<ColumnarValue> {
+    let v = args[0].to_array(rows)?;
+    let out: BinaryArray = v.as_primitive::<T>().iter().map(|v| v.map(bytes)).collect();
+    finish(args, Arc::new(out))
 }
 
 /// The fixed-width values of the first (binary) argument; a value of

@@ -94,13 +94,17 @@ impl ScalarUDFImpl for RoundForInteger {
         info: &datafusion::logical_expr::simplify::SimplifyContext,
     ) -> Result<datafusion::logical_expr::simplify::ExprSimplifyResult> {
         use datafusion::logical_expr::simplify::ExprSimplifyResult;
-        let t = info.get_data_type(&args[0])?;
+        let Some(value) = args.first() else {
+            return plan_err!("{ROUND_FOR_INTEGER} takes one argument");
+        };
+        let t = info.get_data_type(value)?;
         if t.is_floating() || t.is_decimal() {
             return Ok(ExprSimplifyResult::Original(args));
         }
-        Ok(ExprSimplifyResult::Simplified(
-            args.into_iter().next().expect("one argument"),
-        ))
+        match args.into_iter().next() {
+            Some(value) => Ok(ExprSimplifyResult::Simplified(value)),
+            None => plan_err!("{ROUND_FOR_INTEGER} takes one argument"),
+        }
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
