@@ -100,6 +100,31 @@ pub(crate) enum Command {
         /// The query's name: queries/NAME.sql.
         name: Option<String>,
     },
+    /// Serve the Athena, Glue, STS and S3 APIs on one port, over the catalog
+    /// and the mapped folders, for PyAthena, awswrangler, dbt-athena, boto3
+    /// and the AWS CLI (`AWS_ENDPOINT_URL=http://127.0.0.1:4566`).
+    Serve {
+        /// The address to listen on; anything but loopback is reachable
+        /// from other machines.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The port (0 picks a free one, printed at start).
+        #[arg(long, default_value_t = 4566)]
+        port: u16,
+        /// The folder served as s3://lathe-query-results/, where query
+        /// results are written.
+        #[arg(long, value_name = "DIR", default_value = "lathe-results")]
+        results: PathBuf,
+        /// The named queries folder Athena's named-query calls read and
+        /// write [default: `queries` in the config file, or ./queries].
+        #[arg(long, value_name = "DIR")]
+        queries: Option<PathBuf>,
+        /// Verify every request's signature against the key pair in
+        /// LATHE_SERVE_ACCESS_KEY_ID and LATHE_SERVE_SECRET_ACCESS_KEY
+        /// [default: accept any credentials].
+        #[arg(long)]
+        require_credentials: bool,
+    },
     /// Start a Ballista scheduler or executor that runs lathe's queries:
     /// `lathe cluster scheduler [FLAGS]`, `lathe cluster executor [FLAGS]`
     /// (Ballista's own flags; `--help` after the role lists them).

@@ -54,6 +54,19 @@ pub struct Engine {
     map: Arc<LocationMap>,
     /// `PREPARE`d statements of this session, by name.
     prepared: Mutex<HashMap<String, String>>,
+    /// What the last write statement (CTAS, INSERT INTO, UNLOAD) wrote.
+    written: Mutex<Option<Written>>,
+}
+
+/// Rows and files a write statement wrote (Athena's `UpdateCount` and data
+/// manifest).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Rows written.
+    pub rows: u64,
+    /// The files written, as locations under the statement's target (the
+    /// names the user sees, before location mapping).
+    pub files: Vec<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -91,6 +104,7 @@ impl Engine {
             counters,
             map: Arc::new(config.location_map.clone()),
             prepared: Mutex::default(),
+            written: Mutex::default(),
         })
     }
 
@@ -149,6 +163,25 @@ impl Engine {
         Ok(())
     }
 
+    /// What the last write statement wrote, if the last statement was one
+    /// that writes through `write_frame` (CTAS, INSERT INTO, UNLOAD).
+    pub fn written(&self) -> Option<Written> {
+        self.written.lock().ok().and_then(|w| w.clone())
+    }
+
+    /// The `PREPARE`d statements of this session, by name.
+    pub fn prepared(&self) -> HashMap<String, String> {
+        self.prepared.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Adds statements as if `PREPARE`d in this session (a server keeps
+    /// them per workgroup, across sessions).
+    pub fn add_prepared_statements(&self, statements: HashMap<String, String>) {
+        if let Ok(mut prepared) = self.prepared.lock() {
+            prepared.extend(statements);
+        }
+    }
+
     /// What queries have read from storage since the last reset.
     pub fn scan_counters(&self) -> &Arc<ScanCounters> {
         &self.counters
@@ -184,6 +217,9 @@ impl Engine {
     /// INTO), which return no rows.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
         use crate::athena::write::WriteStatement;
+        if let Ok(mut written) = self.written.lock() {
+            *written = None;
+        }
         match crate::athena::write::parse(sql)? {
             Some(WriteStatement::Unload(unload)) => return self.unload(unload).await,
             Some(WriteStatement::CreateTableAs(ctas)) => return self.create_table_as(ctas).await,

@@ -47,7 +47,7 @@ use datafusion::prelude::SessionContext;
 
 mod aggregate;
 mod arrays;
-mod binary;
+pub(crate) mod binary;
 pub(crate) mod cast;
 mod comparison;
 mod conditional;
@@ -57,7 +57,7 @@ mod lambda;
 mod maps;
 mod math;
 mod strings;
-mod system;
+pub(crate) mod system;
 
 /// Registers every Athena function on `ctx`, replacing same-named built-ins.
 pub(crate) fn register(ctx: &SessionContext) {

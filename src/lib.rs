@@ -36,6 +36,8 @@
 //!   `write`; Trino's names of `a.b` select items in `select_names`)
 //! - `bench`: hidden entry points for the criterion benchmarks in `benches/`
 //! - `fuzzing`: hidden entry points for the `cargo fuzz` targets in `fuzz/`
+//! - [`serve`]: `lathe serve`, a local Athena endpoint: the Athena, Glue,
+//!   STS and S3 APIs on one port, over the catalog and the mapped folders
 //! - [`cluster`]: scale-out on DataFusion Ballista: lathe's scheduler and
 //!   executor (Ballista's, with lathe's session, functions and codecs) and
 //!   the `--cluster` client
@@ -62,6 +64,7 @@ mod json;
 mod lines;
 pub mod render;
 mod script;
+pub mod serve;
 mod storage;
 mod table;
 mod text;
@@ -69,7 +72,7 @@ mod text;
 pub use aws::install_crypto_provider;
 pub use catalog::{Catalog, CatalogLocation};
 pub use config::{CATALOG_NAME, Config, FileConfig, GLUE_CATALOG, GlueConfig, parse_size};
-pub use engine::{Engine, LatheOptions, build_session};
+pub use engine::{Engine, LatheOptions, Written, build_session};
 pub use error::{Error, Result};
 pub use hive_type::parse_hive_type;
 pub use json::JsonOptions;

@@ -93,6 +93,25 @@ struct Script {
 }
 
 async fn run(cli: Cli, settings: Settings) -> ExitCode {
+    if let Some(Command::Serve {
+        bind,
+        port,
+        results,
+        queries,
+        require_credentials,
+    }) = &cli.command
+    {
+        let queries = queries.as_deref().unwrap_or(&settings.queries_dir);
+        return serve(
+            &settings,
+            *bind,
+            *port,
+            results,
+            queries,
+            *require_credentials,
+        )
+        .await;
+    }
     let scripts = match gather_scripts(&cli, &settings) {
         Ok(Some(scripts)) => scripts,
         Ok(None) => return ExitCode::SUCCESS,
@@ -148,6 +167,97 @@ async fn run(cli: Cli, settings: Settings) -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", message(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `lathe serve`: binds, says where, and serves until SIGINT or SIGTERM.
+async fn serve(
+    settings: &Settings,
+    bind: std::net::IpAddr,
+    port: u16,
+    results: &Path,
+    queries: &Path,
+    require_credentials: bool,
+) -> ExitCode {
+    let credentials = if require_credentials {
+        match (
+            std::env::var("LATHE_SERVE_ACCESS_KEY_ID"),
+            std::env::var("LATHE_SERVE_SECRET_ACCESS_KEY"),
+        ) {
+            (Ok(access_key), Ok(secret_key))
+                if !access_key.is_empty() && !secret_key.is_empty() =>
+            {
+                Some(lathe::serve::Credentials {
+                    access_key,
+                    secret_key,
+                })
+            }
+            _ => {
+                eprintln!(
+                    "error: --require-credentials needs LATHE_SERVE_ACCESS_KEY_ID and \
+                     LATHE_SERVE_SECRET_ACCESS_KEY set"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    if !bind.is_loopback() {
+        eprintln!(
+            "warning: serving on {bind}, reachable from other machines; lathe serve has no \
+             encryption{}",
+            if credentials.is_some() {
+                ""
+            } else {
+                " and accepts any credentials (add --require-credentials)"
+            }
+        );
+    }
+    let options = lathe::serve::ServeOptions {
+        addr: std::net::SocketAddr::new(bind, port),
+        results_dir: results.to_path_buf(),
+        queries_dir: queries.to_path_buf(),
+        credentials,
+    };
+    let server = match lathe::serve::Server::bind(&settings.engine, options).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {}", e.user_message());
+            return ExitCode::FAILURE;
+        }
+    };
+    match server.local_addr() {
+        Ok(addr) => eprintln!(
+            "lathe serve: Athena, Glue, STS and S3 on http://{addr} (results in {}); \
+             AWS_ENDPOINT_URL=http://{addr}",
+            results.display()
+        ),
+        Err(e) => eprintln!("error: {}", e.user_message()),
+    }
+    let shutdown = async {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    match server.run(shutdown).await {
+        Ok(()) => {
+            eprintln!("lathe serve: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}", e.user_message());
             ExitCode::FAILURE
         }
     }

@@ -154,11 +154,15 @@ impl Engine {
         } else {
             None
         };
-        if let Err(e) = written {
-            remove(store.as_ref(), &new, local).await;
-            return Err(e.into());
-        }
+        let batches = match written {
+            Ok(batches) => batches,
+            Err(e) => {
+                remove(store.as_ref(), &new, local).await;
+                return Err(e.into());
+            }
+        };
         after?;
+        self.record_written(&batches, location, &target.prefix, &new);
         let prefix = format!("{}/", target.prefix);
         let folders: HashSet<String> = new
             .iter()
@@ -184,6 +188,42 @@ impl Engine {
         let mut folders: Vec<String> = folders.into_iter().collect();
         folders.sort();
         Ok(folders)
+    }
+}
+
+impl Engine {
+    /// Remembers what a write wrote: DataFusion's writers return one `count`
+    /// row; the files are named under the statement's own `location`.
+    fn record_written(
+        &self,
+        batches: &[datafusion::arrow::array::RecordBatch],
+        location: &str,
+        prefix: &ObjectPath,
+        new: &[ObjectPath],
+    ) {
+        use datafusion::arrow::array::{Array, UInt64Array};
+        let rows = batches
+            .iter()
+            .filter_map(|b| b.column_by_name("count"))
+            .filter_map(|c| {
+                c.as_any()
+                    .downcast_ref::<UInt64Array>()
+                    .map(|a| a.iter().flatten().sum::<u64>())
+            })
+            .sum();
+        let prefix = format!("{prefix}/");
+        let base = location.trim_end_matches('/');
+        let mut files: Vec<String> = new
+            .iter()
+            .map(|p| {
+                let relative = p.as_ref().strip_prefix(&prefix).unwrap_or(p.as_ref());
+                format!("{base}/{relative}")
+            })
+            .collect();
+        files.sort();
+        if let Ok(mut written) = self.written.lock() {
+            *written = Some(crate::engine::Written { rows, files });
+        }
     }
 }
 

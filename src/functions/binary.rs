@@ -242,7 +242,7 @@ fn sha1_of(b: &[u8]) -> Vec<u8> {
     sha1::Sha1::digest(b).to_vec()
 }
 
-fn sha256_of(b: &[u8]) -> Vec<u8> {
+pub(crate) fn sha256_of(b: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(b).to_vec()
 }
@@ -314,7 +314,7 @@ fn keyed(
     finish(args, Arc::new(out))
 }
 
-fn hmac(key: &[u8], message: &[u8], block: usize, h: fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+pub(crate) fn hmac(key: &[u8], message: &[u8], block: usize, h: fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
     let mut k = if key.len() > block {
         h(key)
     } else {
