@@ -150,6 +150,16 @@ impl Engine {
                 suggestion: closest(database, databases.iter().map(String::as_str)),
             });
         };
+        self.use_database(found);
+        Ok(())
+    }
+
+    /// Makes `database` the default without checking that it exists, as
+    /// Athena's query context does: `CREATE DATABASE x` may run in the
+    /// context of `x`, and an unqualified name in a missing database fails
+    /// when it is resolved.
+    pub fn use_database(&self, database: &str) {
+        let found = database.to_lowercase();
         self.ctx
             .state_ref()
             .write()
@@ -158,9 +168,8 @@ impl Engine {
             .catalog
             .default_schema = found.clone();
         if let Ok(mut current) = self.database.write() {
-            *current = found.clone();
+            *current = found;
         }
-        Ok(())
     }
 
     /// What the last write statement wrote, if the last statement was one

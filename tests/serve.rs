@@ -490,3 +490,43 @@ fn required_credentials_are_verified_on_every_api() {
     let stranger = server.judge_as(("AKIDOTHER", "lathe-secret/key+1"), "credentials", &[]);
     assert_eq!(stranger["athena"], "UnrecognizedClientException");
 }
+
+#[test]
+fn writes_report_their_rows_and_files() {
+    let server = Server::start();
+    let seen = server.judge("write", &[]);
+    assert_eq!(seen["created"], "SUCCEEDED");
+    assert_eq!(seen["state"], "SUCCEEDED");
+    assert_eq!(seen["statement_type"], "DML");
+    // Seven days of the sample: one row per day written.
+    assert_eq!(
+        strings(&seen["rows"]),
+        vec![vec![Some("rows".to_string())], vec![Some("7".to_string())]]
+    );
+    assert_eq!(seen["types"], serde_json::json!([["rows", "bigint"]]));
+    assert_eq!(seen["update_count"], 7);
+    let manifest = seen["manifest"].as_str().unwrap();
+    assert!(
+        manifest.starts_with("s3://lathe-query-results/") && manifest.ends_with("-manifest.csv")
+    );
+    let files: Vec<String> = serde_json::from_value(seen["files"].clone()).unwrap();
+    assert!(!files.is_empty());
+    for file in &files {
+        let key = file.strip_prefix("s3://judge-bucket/").unwrap();
+        assert!(
+            key.starts_with("ctas/daily/") && key.ends_with(".parquet"),
+            "{file}"
+        );
+        assert!(server.scratch().join(key).is_file(), "{file}");
+    }
+    let (csv, _) = cli_csv("SELECT count(*) FROM web.clickstream");
+    let total = parse_csv(&csv)[1][0].clone();
+    assert_eq!(strings(&seen["read_back"])[1], vec![total]);
+    assert!(
+        server
+            .dir
+            .path()
+            .join("catalog/judge_dbt/daily.json")
+            .is_file()
+    );
+}

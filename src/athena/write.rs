@@ -202,9 +202,16 @@ fn parse_ctas(mut cursor: Cursor) -> Result<Option<WriteStatement>> {
         match key.as_str() {
             "external_location" => location = Some(value.text(CTAS, &key)?),
             "write_compression" | "parquet_compression" => rest.push(("compression".into(), value)),
+            // HIVE is the default (ICEBERG was taken above).
+            "table_type" if matches!(&value, Value::Text(t) if t.eq_ignore_ascii_case("hive")) => {}
+            "table_type" => {
+                return Err(Error::InvalidStatement {
+                    statement: CTAS.into(),
+                    reason: "table_type must be 'HIVE' or 'ICEBERG'".into(),
+                });
+            }
             "bucketed_by"
             | "bucket_count"
-            | "table_type"
             | "vacuum_max_snapshot_age_seconds"
             | "orc_compression" => {
                 return Err(Error::InvalidStatement {
@@ -542,9 +549,25 @@ impl Cursor {
 
     /// `name` or `db.name`, lower-cased.
     fn name(&mut self) -> Option<(Option<String>, String)> {
-        let Some(Token::Word(first)) = self.next() else {
+        let Some(Token::Word(mut first)) = self.next() else {
             return None;
         };
+        // `awsdatacatalog.db.table`: Athena's one catalog, named as dbt-athena
+        // and other tools name every relation.
+        if first
+            .value
+            .eq_ignore_ascii_case(crate::config::CATALOG_NAME)
+            && self.peek() == Some(&Token::Period)
+        {
+            let after_first = self.at;
+            self.next();
+            match self.next() {
+                Some(Token::Word(database)) if self.peek() == Some(&Token::Period) => {
+                    first = database;
+                }
+                _ => self.at = after_first,
+            }
+        }
         if self.peek() == Some(&Token::Period) {
             self.next();
             let Some(Token::Word(second)) = self.next() else {
@@ -703,6 +726,27 @@ mod tests {
         };
         assert_eq!(plain.options.format, WriteFormat::Parquet);
         assert_eq!((plain.database, plain.location), (None, None));
+        // dbt-athena names the catalog too, and the default table type.
+        let Some(WriteStatement::CreateTableAs(named)) = parse(
+            "create table \"awsdatacatalog\".\"dbt\".\"daily\" with (table_type='hive', \
+             is_external=true, format='parquet') as select 1 as x",
+        )
+        .unwrap() else {
+            panic!("not a CTAS");
+        };
+        assert_eq!(
+            (named.database.as_deref(), named.table.as_str()),
+            (Some("dbt"), "daily")
+        );
+        let Some(WriteStatement::InsertInto(insert)) =
+            parse("insert into awsdatacatalog.dbt.daily select 1").unwrap()
+        else {
+            panic!("not an INSERT");
+        };
+        assert_eq!(
+            (insert.database.as_deref(), insert.table.as_str()),
+            (Some("dbt"), "daily")
+        );
         // A table with columns is DDL, not ours.
         assert_eq!(parse("CREATE TABLE t (x int)").unwrap(), None);
         assert_eq!(parse("CREATE EXTERNAL TABLE t (x int)").unwrap(), None);

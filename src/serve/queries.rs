@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::{Int64Array, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::physical_plan::memory::MemoryStream;
 use serde_json::{Value, json};
 
@@ -328,7 +329,11 @@ async fn execute(
 ) -> Result<Outcome> {
     let engine = Engine::with_catalog(&state.config, Arc::clone(&state.catalog)).await?;
     if let Some(database) = &request.database {
-        engine.set_database(database).await?;
+        // Athena checks the context's database only when a name needs it.
+        match engine.set_database(database).await {
+            Err(Error::DatabaseNotFound { .. }) => engine.use_database(database),
+            other => other?,
+        }
     }
     let before = state.prepared.statements(&request.workgroup);
     engine.add_prepared_statements(before.clone());
@@ -346,13 +351,26 @@ async fn execute(
         })?
     };
     let frame = engine.sql(&sql).await?;
-    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-    let batches = frame.collect().await?;
+    let mut schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    let mut batches = frame.collect().await?;
     state
         .prepared
         .apply(&request.workgroup, &before, &engine.prepared());
     let scanned_bytes = engine.scan_counters().snapshot().bytes;
     let written = engine.written();
+    // A write answers as Trino's does: one `rows` column with the count.
+    if let Some(written) = &written {
+        schema = Arc::new(Schema::new(vec![Field::new(
+            "rows",
+            DataType::Int64,
+            false,
+        )]));
+        let count = Int64Array::from(vec![i64::try_from(written.rows).unwrap_or(i64::MAX)]);
+        batches = vec![RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![Arc::new(count)],
+        )?];
+    }
     let mut rows = Vec::new();
     for batch in &batches {
         rows.extend(crate::render::batch_text(batch)?);

@@ -402,7 +402,6 @@ impl S3 for Warehouse {
         })?;
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{bucket}")),
-            ..Default::default()
         }))
     }
 

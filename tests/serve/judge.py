@@ -322,6 +322,40 @@ def s3_round_trip(bucket, prefix):
     }
 
 
+def write():
+    """dbt-athena's first statements: CREATE SCHEMA in the context of the
+    schema it creates, then a CTAS naming the catalog, as dbt writes them."""
+    client = athena()
+    created = client.start_query_execution(
+        QueryString="create schema if not exists `judge_dbt`",
+        QueryExecutionContext={"Database": "judge_dbt", "Catalog": "awsdatacatalog"},
+    )["QueryExecutionId"]
+    created_state = wait(client, created)["Status"]["State"]
+    query_id = client.start_query_execution(
+        QueryString="""create table "awsdatacatalog"."judge_dbt"."daily"
+    with (table_type='hive', is_external=true,
+          external_location='s3://judge-bucket/ctas/daily/', format='parquet')
+    as select cast(event_time as date) as day, count(*) as events from web.clickstream group by 1""",
+        QueryExecutionContext={"Database": "judge_dbt"},
+    )["QueryExecutionId"]
+    execution = wait(client, query_id)
+    rows, _, column_info, update_count = all_rows(client, query_id, 100)
+    manifest = execution["Statistics"]["DataManifestLocation"]
+    bucket, key = manifest[len("s3://"):].split("/", 1)
+    listed = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode().split()
+    return {
+        "created": created_state,
+        "state": execution["Status"]["State"],
+        "statement_type": execution["StatementType"],
+        "rows": rows,
+        "types": [(c["Name"], c["Type"]) for c in column_info],
+        "update_count": update_count,
+        "manifest": manifest,
+        "files": listed,
+        "read_back": run_sql("SELECT sum(events) FROM judge_dbt.daily"),
+    }
+
+
 def credentials():
     """One call per API; each answer or the error code it got."""
     calls = {
