@@ -530,3 +530,44 @@ fn writes_report_their_rows_and_files() {
             .is_file()
     );
 }
+
+/// dbt-athena's `dbt run`, twice (the second replaces what the first made):
+/// a table model (CTAS, SET TBLPROPERTIES, Glue calls) and a view over it.
+#[test]
+fn dbt_athena_runs_a_project() {
+    let server = Server::start();
+    let project = server.dir.path().join("dbt");
+    copy_dir(&common::repo().join("tests/serve/dbt"), &project);
+    let dbt = common::python().parent().unwrap().join("dbt");
+    for run in 1..=2 {
+        let out = Command::new(&dbt)
+            .args(["run", "--profiles-dir", "."])
+            .current_dir(&project)
+            .env("AWS_ENDPOINT_URL", &server.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "judge")
+            .env("AWS_SECRET_ACCESS_KEY", "judge-secret")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("PASS=2 WARN=0 ERROR=0"),
+            "dbt run {run}:\n{stdout}"
+        );
+    }
+    let seen = server.judge("run_sql", &["SELECT day FROM dbt_judge.busy ORDER BY 1"]);
+    let (csv, _) = cli_csv(
+        "SELECT day FROM (SELECT CAST(event_time AS DATE) AS day, count(*) AS events \
+         FROM web.clickstream GROUP BY 1) WHERE events > 1480 ORDER BY 1",
+    );
+    assert_eq!(strings(&seen), parse_csv(&csv));
+    assert!(
+        server
+            .dir
+            .path()
+            .join("catalog/dbt_judge/daily.json")
+            .is_file()
+    );
+}

@@ -210,9 +210,16 @@ impl Parser<'_> {
             });
         }
         if self.eat_punct('.') {
-            let table = self.ident("a table name after `.`")?;
+            let mut database = first;
+            let mut table = self.ident("a table name after `.`")?;
+            // `awsdatacatalog.db.table`: Athena's one catalog, named as
+            // dbt-athena names every relation.
+            if database.eq_ignore_ascii_case(crate::config::CATALOG_NAME) && self.eat_punct('.') {
+                database = table;
+                table = self.ident("a table name after `.`")?;
+            }
             Ok(TableName {
-                database: Some(first),
+                database: Some(database),
                 table,
             })
         } else {

@@ -90,6 +90,9 @@ impl Engine {
                 if_exists,
                 partitions,
             } => self.drop_partitions(&table, if_exists, &partitions).await,
+            Statement::SetTableProperties { table, properties } => {
+                self.set_table_properties(&table, properties).await
+            }
             Statement::ShowTables { database, pattern } => {
                 self.show_tables(database, pattern).await
             }
@@ -430,6 +433,37 @@ impl Engine {
         self.catalog
             .add_partitions(&def, &partitions, if_not_exists)
             .await?;
+        self.done()
+    }
+
+    /// `ALTER TABLE t SET TBLPROPERTIES`: the entry is replaced with the
+    /// properties merged in, its registered partitions kept. Neither backend
+    /// updates an entry in place, so this is a drop and a create.
+    async fn set_table_properties(
+        &self,
+        table: &TableName,
+        properties: Vec<(String, String)>,
+    ) -> Result<DataFrame> {
+        let def = self.table_def(table).await?;
+        if def.is_view() {
+            return Err(Error::InvalidStatement {
+                statement: format!("ALTER TABLE {} SET TBLPROPERTIES", def.qualified_name()),
+                reason: format!(
+                    "{} is a view; a view has no table properties",
+                    def.qualified_name()
+                ),
+            });
+        }
+        let mut new = def.as_ref().clone();
+        new.parameters.extend(properties);
+        let partitions = self.catalog.partitions(&def).await?;
+        self.catalog
+            .drop_table(&def.database, &def.name, false)
+            .await?;
+        self.catalog.create_table(&new, false).await?;
+        if let Some(partitions) = partitions.filter(|p| !p.is_empty()) {
+            self.catalog.add_partitions(&new, &partitions, true).await?;
+        }
         self.done()
     }
 

@@ -384,6 +384,8 @@ fn table_value(def: &TableDef) -> Value {
     let mut table = table_json(def, 0.0)["Table"].take();
     table["CatalogId"] = json!(ACCOUNT_ID);
     table["IsRegisteredWithLakeFormation"] = json!(false);
+    // The one version the backends keep (dbt-athena reads it to expire old ones).
+    table["VersionId"] = json!("0");
     table
 }
 

@@ -276,6 +276,7 @@ def glue(location):
 
 
 def run_sql(sql):
+    """Rows of one query, the label row first."""
     client = athena()
     query_id = client.start_query_execution(QueryString=sql)["QueryExecutionId"]
     execution = wait(client, query_id)

@@ -101,6 +101,11 @@ pub(crate) enum Statement {
         if_exists: bool,
         partitions: Vec<Vec<(String, String)>>,
     },
+    /// `ALTER TABLE t SET TBLPROPERTIES (...)`: properties added or replaced.
+    SetTableProperties {
+        table: TableName,
+        properties: Vec<(String, String)>,
+    },
     ShowTables {
         database: Option<String>,
         pattern: Option<String>,
@@ -473,8 +478,15 @@ impl Parser<'_> {
                 partitions,
             });
         }
-        Err(self
-            .unexpected("ADD PARTITION or DROP PARTITION (the ALTER TABLE forms lathe supports)"))
+        if self.eat_kw("SET") {
+            self.expect_kw("TBLPROPERTIES")?;
+            let properties = self.properties()?;
+            return Ok(Statement::SetTableProperties { table, properties });
+        }
+        Err(self.unexpected(
+            "ADD PARTITION, DROP PARTITION or SET TBLPROPERTIES (the ALTER TABLE forms lathe \
+             supports)",
+        ))
     }
 
     fn show(&mut self) -> PResult<Statement> {

@@ -185,7 +185,7 @@ fn errors_point_at_the_token() {
     );
     assert_eq!(
         err("ALTER TABLE t RENAME TO u"),
-        "SQL syntax error at line 1, column 15: expected ADD PARTITION or DROP PARTITION (the ALTER TABLE forms lathe supports), found `RENAME`"
+        "SQL syntax error at line 1, column 15: expected ADD PARTITION, DROP PARTITION or SET TBLPROPERTIES (the ALTER TABLE forms lathe supports), found `RENAME`"
     );
 }
 

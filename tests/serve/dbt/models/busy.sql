@@ -1,0 +1,2 @@
+{{ config(materialized='view') }}
+select day from {{ ref('daily') }} where events > 1480
