@@ -196,6 +196,7 @@ fn generate(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     write_campaigns(&sample.join("raw/marketing/campaigns"))?;
     write_catalog(&args.out.join("catalog"), start)?;
     write_iceberg(&args.out)?;
+    write_orc(&args.out)?;
     let config = args.out.join("lathe.toml");
     if !config.exists() {
         fs::write(
@@ -830,17 +831,7 @@ fn write_iceberg(out: &Path) -> Result<(), Box<dyn std::error::Error>> {
     if entry.exists() {
         fs::remove_file(&entry)?;
     }
-    let warehouse_root = out.join("sample/warehouse");
-    let config = lathe::Config {
-        catalog: out.join("catalog"),
-        database: "master".into(),
-        location_map: lathe::LocationMap::new(vec![lathe::LocationMapping {
-            from: WAREHOUSE_BUCKET.into(),
-            to: format!("{}/", std::path::absolute(&warehouse_root)?.display()),
-        }]),
-        target_partitions: Some(1),
-        ..lathe::Config::default()
-    };
+    let config = writer_config(out)?;
     let columns = "order_id, customer_id, status, total, order_ts";
     let statements = [
         format!(
@@ -862,5 +853,55 @@ fn write_iceberg(out: &Path) -> Result<(), Box<dyn std::error::Error>> {
             engine.sql(sql).await?.collect().await?;
         }
         Ok::<_, Box<dyn std::error::Error>>(())
+    })
+}
+
+/// The ORC table `master.shipments`, as a Hive ETL job leaves one: a
+/// shipment per shipped or completed order, partitioned by ship date,
+/// written with lathe's own `CREATE TABLE ... WITH (format = 'ORC')`.
+fn write_orc(out: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let warehouse = out.join("sample/warehouse/master/shipments");
+    if warehouse.exists() {
+        fs::remove_dir_all(&warehouse)?;
+    }
+    let entry = out.join("catalog/master/shipments.json");
+    if entry.exists() {
+        fs::remove_file(&entry)?;
+    }
+    let config = writer_config(out)?;
+    let sql = format!(
+        "CREATE TABLE master.shipments WITH (format = 'ORC', write_compression = 'ZLIB', \
+         external_location = '{WAREHOUSE_BUCKET}master/shipments/', \
+         partitioned_by = ARRAY['ship_date']) AS \
+         SELECT order_id, \
+           CASE order_id % 3 WHEN 0 THEN 'UPS' WHEN 1 THEN 'DHL' ELSE 'USPS' END AS carrier, \
+           date_add('hour', 6 + order_id % 40, order_ts) AS shipped_ts, \
+           CAST(quantity AS double) * 0.75 AS weight_kg, \
+           CAST(CAST(date_add('hour', 6 + order_id % 40, order_ts) AS date) AS varchar) \
+             AS ship_date \
+         FROM master.orders WHERE status = 'completed' \
+         ORDER BY ship_date, order_id"
+    );
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let engine = lathe::Engine::new(&config).await?;
+        engine.sql(&sql).await?.collect().await?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })
+}
+
+/// The engine settings the sample's own writes run with: its catalog, and
+/// the warehouse bucket mapped onto `sample/warehouse`.
+fn writer_config(out: &Path) -> Result<lathe::Config, Box<dyn std::error::Error>> {
+    let warehouse_root = out.join("sample/warehouse");
+    Ok(lathe::Config {
+        catalog: out.join("catalog"),
+        database: "master".into(),
+        location_map: lathe::LocationMap::new(vec![lathe::LocationMapping {
+            from: WAREHOUSE_BUCKET.into(),
+            to: format!("{}/", std::path::absolute(&warehouse_root)?.display()),
+        }]),
+        target_partitions: Some(1),
+        ..lathe::Config::default()
     })
 }

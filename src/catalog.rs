@@ -33,6 +33,14 @@ pub enum StorageFormat {
     Parquet,
     /// Delimited text (CSV, TSV, custom) read with one of Hive's text SerDes.
     Text(TextSerde),
+    /// Apache ORC (`OrcSerde`), read by column position unless the table
+    /// says otherwise (see `columnar`).
+    Orc,
+    /// Apache Avro object container files (`AvroSerDe`).
+    Avro,
+    /// A Delta Lake table (`table_type = DELTA`): its schema and files are
+    /// what its transaction log says (see `delta`).
+    Delta,
     /// An Iceberg table (`table_type = ICEBERG`): its files are what its
     /// `metadata_location` says, not what is under its location.
     Iceberg,

@@ -66,13 +66,22 @@ pub enum Error {
 
     /// The table's SerDe / input format is not one lathe reads.
     #[error(
-        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX, Hive or CloudTrail SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
+        "table {table}: unsupported storage format {format:?}; lathe reads JSON (OpenX, Hive or CloudTrail SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe), Parquet, ORC, Avro and Iceberg tables"
     )]
     UnsupportedFormat {
         /// `db.table`.
         table: String,
         /// The SerDe or InputFormat class name.
         format: String,
+    },
+
+    /// A table of a kind lathe knows but does not read (Hudi).
+    #[error("table {table}: {reason}")]
+    UnreadableTable {
+        /// `db.table`.
+        table: String,
+        /// What the table is and why it is not read.
+        reason: String,
     },
 
     /// No such database in the catalog.
@@ -483,6 +492,18 @@ pub enum Error {
         /// `db.table`.
         table: String,
         /// The file at fault (or what part of the table).
+        file: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A Delta table's transaction log is missing, damaged, or uses what
+    /// lathe does not read.
+    #[error("Delta table {table}: {file} {reason}")]
+    InvalidDelta {
+        /// `db.table`.
+        table: String,
+        /// The log file (or folder) at fault.
         file: String,
         /// What is wrong with it.
         reason: String,

@@ -16,8 +16,7 @@ use crate::error::{Error, Result};
 
 mod value;
 
-use value::ValueFormatter;
-pub(crate) use value::java_double;
+pub(crate) use value::{ValueFormatter, java_double};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

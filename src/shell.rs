@@ -455,6 +455,9 @@ impl Shell {
             lathe::catalog::StorageFormat::Json(serde) => format!("JSON ({serde:?} SerDe)"),
             lathe::catalog::StorageFormat::Text(serde) => format!("text ({serde:?} SerDe)"),
             lathe::catalog::StorageFormat::Iceberg => "Iceberg".to_string(),
+            lathe::catalog::StorageFormat::Orc => "ORC".to_string(),
+            lathe::catalog::StorageFormat::Delta => "Delta".to_string(),
+            lathe::catalog::StorageFormat::Avro => "Avro".to_string(),
         };
         self.print(
             format!(

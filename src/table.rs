@@ -5,8 +5,8 @@
 //! folders), prunes them with the
 //! query's predicates on partition keys *before any data file is listed*,
 //! lists the files of the surviving partitions only, and hands DataFusion a
-//! standard `DataSourceExec` (Parquet, JSON through [`crate::json`], or text
-//! through [`crate::text`]).
+//! standard `DataSourceExec` (Parquet, JSON through [`crate::json`], text
+//! through [`crate::text`], ORC and Avro through [`crate::columnar`]).
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -26,6 +26,7 @@ use datafusion::datasource::physical_plan::{
 };
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{Column, cast};
@@ -39,14 +40,16 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectMeta, ObjectStore};
 
 use crate::catalog::{Catalog, StorageFormat, TableDef};
+use crate::columnar::{ColumnarOptions, ColumnarSource};
+use crate::delta::DeltaSnapshot;
 use crate::error::Error;
 use crate::json::{JsonOptions, SerdeJsonSource};
 use crate::storage::{LocationMap, ResolvedLocation, resolve};
 use crate::text::{SerdeTextSource, TextOptions};
 
 pub(crate) mod case_insensitive;
-mod parquet_check;
-mod partitions;
+pub(crate) mod parquet_check;
+pub(crate) mod partitions;
 pub(crate) mod projection;
 mod statistics;
 
@@ -62,6 +65,8 @@ pub(crate) struct GlueTableProvider {
     catalog: Arc<dyn Catalog>,
     map: Arc<LocationMap>,
     schema: SchemaRef,
+    /// A Delta table's live files, from its log (see [`crate::delta`]).
+    delta: Option<Arc<DeltaSnapshot>>,
 }
 
 impl GlueTableProvider {
@@ -76,7 +81,25 @@ impl GlueTableProvider {
             catalog,
             map,
             schema,
+            delta: None,
         }
+    }
+
+    /// The provider of `def`; a Delta table's log is read now, for its
+    /// schema and files.
+    pub(crate) async fn open(
+        def: Arc<TableDef>,
+        catalog: Arc<dyn Catalog>,
+        map: Arc<LocationMap>,
+        runtime: &RuntimeEnv,
+    ) -> crate::error::Result<Self> {
+        if def.format != StorageFormat::Delta {
+            return Ok(Self::new(def, catalog, map));
+        }
+        let (resolved, snapshot) = crate::delta::load(&def, &map, runtime).await?;
+        let mut provider = Self::new(Arc::new(resolved), catalog, map);
+        provider.delta = Some(Arc::new(snapshot));
+        Ok(provider)
     }
 
     /// The table's definition.
@@ -218,8 +241,13 @@ impl TableProvider for GlueTableProvider {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let partitions = self.pruned_partitions(state, filters).await?;
-        let files = list_files(state, &partitions).await?;
+        let files = match &self.delta {
+            Some(delta) => self.delta_files(state, delta, filters)?,
+            None => {
+                let partitions = self.pruned_partitions(state, filters).await?;
+                list_files(state, &partitions).await?
+            }
+        };
 
         // One scan per (format, store): partitions may differ from the table's format.
         let mut groups: Vec<(StorageFormat, ObjectStoreUrl, Vec<PartitionedFile>)> = Vec::new();
@@ -254,6 +282,34 @@ impl TableProvider for GlueTableProvider {
 }
 
 impl GlueTableProvider {
+    /// A Delta table's live files whose partition values survive `filters`.
+    fn delta_files(
+        &self,
+        state: &dyn Session,
+        delta: &DeltaSnapshot,
+        filters: &[Expr],
+    ) -> Result<Vec<ListedFile>> {
+        let values: Vec<&[String]> = delta
+            .files
+            .iter()
+            .map(|f| f.partition_values.as_slice())
+            .collect();
+        let kept = partitions::surviving(state, &self.def, &values, filters)?;
+        Ok(delta
+            .files
+            .iter()
+            .zip(kept)
+            .filter_map(|(file, values)| {
+                let file_meta = DeltaSnapshot::object_meta(file);
+                Some((
+                    StorageFormat::Parquet,
+                    file.store.clone(),
+                    PartitionedFile::new_from_meta(file_meta).with_partition_values(values?),
+                ))
+            })
+            .collect())
+    }
+
     async fn file_scan(
         &self,
         state: &dyn Session,
@@ -333,6 +389,20 @@ impl GlueTableProvider {
                 let scan = line_scan(url, source, groups, projection, limit)?;
                 self.as_read_schema(scan, projection)
             }
+            StorageFormat::Orc | StorageFormat::Avro => {
+                let format = crate::columnar::format_of(format).ok_or_else(|| {
+                    datafusion::error::DataFusionError::Internal("not ORC or Avro".into())
+                })?;
+                let options = ColumnarOptions::for_table(&self.def, format, url.as_str());
+                let source = Arc::new(ColumnarSource::new(table_schema, options));
+                let groups = FileGroup::new(files).split_files(streams);
+                let scan = line_scan(url, source, groups, projection, limit)?;
+                self.as_read_schema(scan, projection)
+            }
+            StorageFormat::Delta => Err(datafusion::error::DataFusionError::Internal(format!(
+                "{} is a Delta table, whose files are read as Parquet",
+                self.def.qualified_name()
+            ))),
             StorageFormat::Iceberg => Err(datafusion::error::DataFusionError::Internal(format!(
                 "{} is an Iceberg table, read by its own provider",
                 self.def.qualified_name()
@@ -420,7 +490,7 @@ fn scan_streams(state: &dyn Session, url: &ObjectStoreUrl, files: usize) -> usiz
 /// up to 1.45x slower than datafusion-cli. Partition keys stay `Utf8`.
 fn read_schema(def: &TableDef) -> SchemaRef {
     let schema = def.schema();
-    if def.format != StorageFormat::Parquet {
+    if !matches!(def.format, StorageFormat::Parquet | StorageFormat::Delta) {
         return schema;
     }
     let fields = schema
@@ -437,8 +507,8 @@ fn read_schema(def: &TableDef) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// A scan of one of our own line-oriented sources (JSON, text): whole files
-/// per task, as Hive reads compressed text.
+/// A scan of one of our own sources (JSON, text, ORC, Avro); the JSON and
+/// text sources read whole files per task, as Hive reads compressed text.
 fn line_scan(
     url: ObjectStoreUrl,
     source: Arc<dyn FileSource>,

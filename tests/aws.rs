@@ -38,7 +38,7 @@ use servers::Server;
 const KEY: &str = "AKIALATHETEST";
 const SECRET: &str = "lathe-test-secret";
 
-const QUERIES: [&str; 7] = common::NAMED_QUERIES;
+const QUERIES: [&str; 8] = common::NAMED_QUERIES;
 
 /// The servers and what every trial compares against.
 struct Env {
@@ -425,7 +425,7 @@ fn catalog_suite(env: &Env, glue: bool) -> Result<(), Failed> {
         })?;
         let tables = catalog.tables("MASTER").await?;
         check(
-            tables == ["customers", "daily_revenue", "order_status", "orders", "products"],
+            tables == ["customers", "daily_revenue", "order_status", "orders", "products", "shipments"],
             || format!("{tables:?}"),
         )?;
         for (db, table) in [

@@ -2,7 +2,8 @@
 //! per file, each against a fresh engine over the fixtures and the sample.
 //!
 //! Values print as Athena prints them; NULL is `NULL`, the empty string `(empty)`.
-//! Files named `ddl*.slt` run on their own copy of the fixture catalog.
+//! Files named `ddl*.slt` run on their own copy of the fixture catalog, and
+//! write under `s3://slt-scratch/`, mapped to a folder of their own.
 //! Files named `service_logs*.slt` start, as a new Athena user does, from an
 //! empty catalog folder (only `default`), over AWS service logs written by
 //! `common/service_logs.rs` with the documented locations mapped onto them.
@@ -114,6 +115,14 @@ fn run_file(path: PathBuf, fixtures: Arc<common::Fixtures>) -> Result<(), Failed
     } else if name.starts_with("ddl") {
         let copy = fixtures.dir.path().join(format!("catalog-{name}"));
         copy_tree(&fixtures.catalog(), &copy);
+        // Writes (CTAS, UNLOAD) go to s3://slt-scratch/, a folder of its own.
+        let scratch = fixtures.dir.path().join(format!("scratch-{name}"));
+        let mut rules = location_map.rules().to_vec();
+        rules.push(lathe::LocationMapping {
+            from: "s3://slt-scratch/".into(),
+            to: format!("{}/", scratch.display()),
+        });
+        location_map = lathe::LocationMap::new(rules);
         copy
     } else {
         fixtures.catalog()

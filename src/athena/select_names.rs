@@ -8,6 +8,13 @@
 //!
 //! Unaliased `a.b` select items are named by the last name, `b`.
 //!
+//! Any other unaliased item (`count(*)`, `CAST(x AS varchar)`, `a + 1`) is
+//! named `_colN`, N its 0-based position in the select list, as Trino names
+//! it: that is the header of Athena's result CSV, and an outer query may
+//! refer to it. DataFusion would name it after its text, and names a cast
+//! after the column it casts, so `SELECT CAST(id AS varchar) FROM t ORDER
+//! BY id` clashed with the sort key's own column.
+//!
 //! Trino names the column of a dereference (`httprequest.clientip`, a
 //! struct field) after the field, as it names `t.col` after the column;
 //! DataFusion names a field access after the whole expression, so an outer
@@ -88,6 +95,22 @@ fn item_name(item: &SelectItem) -> Option<String> {
 }
 
 fn name_items(items: &mut [SelectItem]) {
+    // `_colN` counts output columns; after a wildcard the position is not
+    // known here, and DataFusion's names stay.
+    for (i, item) in items.iter_mut().enumerate() {
+        match item {
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => break,
+            SelectItem::UnnamedExpr(Expr::Identifier(_) | Expr::CompoundIdentifier(_)) => {}
+            SelectItem::UnnamedExpr(expr) => {
+                let expr = std::mem::replace(expr, Expr::value(sqlparser_null()));
+                *item = SelectItem::ExprWithAlias {
+                    expr,
+                    alias: Ident::new(format!("_col{i}")),
+                };
+            }
+            _ => {}
+        }
+    }
     let mut counts: HashMap<String, usize> = HashMap::new();
     for item in items.iter() {
         if let Some(name) = item_name(item) {
@@ -107,6 +130,10 @@ fn name_items(items: &mut [SelectItem]) {
             *item = SelectItem::ExprWithAlias { expr, alias: last };
         }
     }
+}
+
+fn sqlparser_null() -> datafusion::sql::sqlparser::ast::Value {
+    datafusion::sql::sqlparser::ast::Value::Null
 }
 
 #[cfg(test)]
@@ -140,5 +167,19 @@ mod tests {
             named("SELECT t.x FROM t UNION ALL SELECT u.x FROM u"),
             "SELECT t.x AS x FROM t UNION ALL SELECT u.x AS x FROM u"
         );
+    }
+
+    #[test]
+    fn other_unnamed_items_are_named_by_position_as_trino_names_them() {
+        assert_eq!(
+            named("SELECT status, count(*), id + 1 AS id FROM t GROUP BY 1"),
+            "SELECT status, count(*) AS _col1, id + 1 AS id FROM t GROUP BY 1"
+        );
+        assert_eq!(
+            named("SELECT x FROM (SELECT a + 1 FROM t) WHERE x IN (SELECT max(b) FROM u)"),
+            "SELECT x FROM (SELECT a + 1 AS _col0 FROM t) WHERE x IN (SELECT max(b) AS _col0 FROM u)"
+        );
+        // After a wildcard the output position is unknown: names stay.
+        assert_eq!(named("SELECT *, a + 1 FROM t"), "SELECT *, a + 1 FROM t");
     }
 }

@@ -45,7 +45,9 @@ use datafusion::sql::sqlparser::ast::{
     visit_expressions_mut,
 };
 
-use crate::functions::cast::{CAST_ROW, CAST_TO_JSON, ROUND_FOR_INTEGER, TRY_CAST_ROW};
+use crate::functions::cast::{
+    CAST_ROW, CAST_TO_JSON, ROUND_FOR_INTEGER, TEXT_FOR_VARCHAR, TRY_CAST_ROW,
+};
 
 use super::dialect::AthenaDialect;
 
@@ -124,6 +126,14 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
         } if is_integer_type(data_type) => {
             let inner = std::mem::replace(value.as_mut(), Expr::value(Value::Null));
             **value = call(ROUND_FOR_INTEGER, vec![inner]);
+        }
+        Expr::Cast {
+            expr: value,
+            data_type,
+            ..
+        } if is_string_type(data_type) => {
+            let inner = std::mem::replace(value.as_mut(), Expr::value(Value::Null));
+            **value = call(TEXT_FOR_VARCHAR, vec![inner]);
         }
         Expr::TypedString(typed) => match &typed.data_type {
             SqlType::Decimal(ExactNumberInfo::None) | SqlType::Dec(ExactNumberInfo::None) => {
@@ -303,6 +313,20 @@ fn decimal_literal(text: &str) -> Option<(u64, i64)> {
 
 /// Whether a cast to `t` must round its value first (see
 /// `functions::cast::ROUND_FOR_INTEGER`).
+/// `varchar[(n)]`, `char[(n)]` and `string`: casts whose text Trino writes
+/// its own way (see `functions::cast::TEXT_FOR_VARCHAR`).
+fn is_string_type(t: &SqlType) -> bool {
+    matches!(
+        t,
+        SqlType::Varchar(_)
+            | SqlType::Char(_)
+            | SqlType::Character(_)
+            | SqlType::CharacterVarying(_)
+            | SqlType::String(_)
+            | SqlType::Text
+    )
+}
+
 fn is_integer_type(t: &SqlType) -> bool {
     matches!(
         t,

@@ -23,6 +23,10 @@ pub(crate) enum WriteFormat {
     Json,
     /// Hive text: delimited fields, `\N` for NULL.
     Textfile,
+    /// Apache ORC.
+    Orc,
+    /// Apache Avro object container files.
+    Avro,
 }
 
 /// How and where to write: the `WITH (...)` properties.
@@ -436,9 +440,12 @@ fn write_options(
                     "PARQUET" => WriteFormat::Parquet,
                     "JSON" => WriteFormat::Json,
                     "TEXTFILE" => WriteFormat::Textfile,
-                    "ORC" | "AVRO" | "ION" => {
+                    "ORC" => WriteFormat::Orc,
+                    "AVRO" => WriteFormat::Avro,
+                    "ION" => {
                         return Err(fail(format!(
-                            "format '{value}' is not written by lathe; use PARQUET, JSON or TEXTFILE"
+                            "format '{value}' is not written by lathe; use PARQUET, ORC, AVRO, \
+                             JSON or TEXTFILE"
                         )));
                     }
                     _ => {

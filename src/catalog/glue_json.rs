@@ -416,6 +416,9 @@ pub(crate) fn format_classes(format: StorageFormat) -> (&'static str, &'static s
         StorageFormat::Text(TextSerde::OpenCsv) => (OPEN_CSV_SERDE, TEXT_INPUT, TEXT_OUTPUT),
         StorageFormat::Text(TextSerde::Regex) => (REGEX_SERDE, TEXT_INPUT, TEXT_OUTPUT),
         StorageFormat::Iceberg => (LAZY_SIMPLE_SERDE, ICEBERG_INPUT, ICEBERG_OUTPUT),
+        StorageFormat::Orc => (ORC_SERDE, ORC_INPUT, ORC_OUTPUT),
+        StorageFormat::Delta => (PARQUET_SERDE, PARQUET_INPUT, PARQUET_OUTPUT),
+        StorageFormat::Avro => (AVRO_SERDE, AVRO_INPUT, AVRO_OUTPUT),
     }
 }
 
@@ -426,6 +429,17 @@ pub(crate) const PARQUET_INPUT: &str =
     "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
 pub(crate) const PARQUET_OUTPUT: &str =
     "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+pub(crate) const ORC_SERDE: &str = "org.apache.hadoop.hive.ql.io.orc.OrcSerde";
+pub(crate) const ORC_INPUT: &str = "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat";
+pub(crate) const ORC_OUTPUT: &str = "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat";
+pub(crate) const AVRO_SERDE: &str = "org.apache.hadoop.hive.serde2.avro.AvroSerDe";
+pub(crate) const AVRO_INPUT: &str = "org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat";
+pub(crate) const AVRO_OUTPUT: &str = "org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat";
+/// Hudi's copy-on-write input formats (the current and the pre-Apache name).
+const HUDI_INPUTS: [&str; 2] = [
+    "org.apache.hudi.hadoop.HoodieParquetInputFormat",
+    "com.uber.hoodie.hadoop.HoodieInputFormat",
+];
 pub(crate) const OPENX_SERDE: &str = "org.openx.data.jsonserde.JsonSerDe";
 pub(crate) const HIVE_JSON_SERDE: &str = "org.apache.hive.hcatalog.data.JsonSerDe";
 pub(crate) const LAZY_SIMPLE_SERDE: &str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
@@ -515,6 +529,9 @@ fn storage_format(
     if crate::iceberg::is_iceberg(parameters) {
         return Ok(StorageFormat::Iceberg);
     }
+    if crate::delta::is_delta(parameters) {
+        return Ok(StorageFormat::Delta);
+    }
     let format = match serde {
         "org.openx.data.jsonserde.JsonSerDe" => StorageFormat::Json(JsonSerde::OpenX),
         "org.apache.hive.hcatalog.data.JsonSerDe" | "org.apache.hadoop.hive.serde2.JsonSerDe" => {
@@ -522,7 +539,25 @@ fn storage_format(
         }
         CLOUDTRAIL_SERDE => StorageFormat::Json(JsonSerde::CloudTrail),
         "" if input == CLOUDTRAIL_INPUT => StorageFormat::Json(JsonSerde::CloudTrail),
+        // Hudi writes Parquet with Hive's Parquet SerDe; its input format
+        // is what says that only the latest commit's file slices are rows.
+        _ if HUDI_INPUTS.contains(&input) || input.starts_with("org.apache.hudi.") => {
+            return Err(Error::UnreadableTable {
+                table: table.to_string(),
+                reason: format!(
+                    "it is a Hudi table ({input}), which lathe does not read: its Parquet files \
+                     hold every commit's versions of a row, and only Hudi's timeline says which \
+                     is current"
+                ),
+            });
+        }
         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" => StorageFormat::Parquet,
+        ORC_SERDE => StorageFormat::Orc,
+        AVRO_SERDE => StorageFormat::Avro,
+        "" if input == ORC_INPUT => StorageFormat::Orc,
+        "" if input == AVRO_INPUT => StorageFormat::Avro,
+        "" if input.is_empty() && classification == "orc" => StorageFormat::Orc,
+        "" if input.is_empty() && classification == "avro" => StorageFormat::Avro,
         LAZY_SIMPLE_SERDE => StorageFormat::Text(TextSerde::LazySimple),
         OPEN_CSV_SERDE => StorageFormat::Text(TextSerde::OpenCsv),
         REGEX_SERDE => StorageFormat::Text(TextSerde::Regex),

@@ -48,6 +48,7 @@ use crate::catalog::glue::GlueCatalog;
 use crate::catalog::glue_json::{parse_table_file, table_json};
 use crate::catalog::local::LocalCatalog;
 use crate::catalog::{Catalog, CatalogLocation, PartitionDef, TableDef};
+use crate::columnar::{ColumnarOptions, ColumnarSource};
 use crate::error::Error;
 use crate::iceberg::IcebergTable;
 use crate::iceberg::wire::{IcebergScanExec, ScanDeletes};
@@ -98,6 +99,7 @@ struct IcebergPayload {
 enum SourceOptions {
     Json(JsonOptions),
     Text(TextOptions),
+    Columnar(ColumnarOptions),
 }
 
 /// A JSON or text scan as plain data.
@@ -264,11 +266,17 @@ impl LogicalExtensionCodec for LatheLogicalCodec {
             .map_err(external)?;
             return Ok(Arc::new(table));
         }
-        Ok(Arc::new(GlueTableProvider::new(
-            Arc::new(def),
-            catalog,
-            Arc::new(map),
-        )))
+        // A Delta table's log is read again here, as the client read it.
+        let runtime = ctx.runtime_env();
+        let open = GlueTableProvider::open(Arc::new(def), catalog, Arc::new(map), &runtime);
+        let table = match tokio::runtime::Handle::try_current() {
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| handle.block_on(open))
+            }
+            _ => futures::executor::block_on(open),
+        }
+        .map_err(external)?;
+        Ok(Arc::new(table))
     }
 
     fn try_encode_table_provider(
@@ -378,6 +386,9 @@ impl PhysicalExtensionCodec for LathePhysicalCodec {
                     .with_memory_pool(Arc::clone(ctx.memory_pool())),
             ),
             SourceOptions::Text(options) => Arc::new(SerdeTextSource::new(table_schema, options)),
+            SourceOptions::Columnar(options) => {
+                Arc::new(ColumnarSource::new(table_schema, options))
+            }
         };
         let source = match json.projection() {
             Some(projection) => source
@@ -474,8 +485,11 @@ fn lathe_scan(node: &dyn ExecutionPlan) -> Option<(&FileScanConfig, SourceOption
     if let Some((config, json)) = exec.downcast_to_file_source::<SerdeJsonSource>() {
         return Some((config, SourceOptions::Json(json.options().clone())));
     }
-    let (config, text) = exec.downcast_to_file_source::<SerdeTextSource>()?;
-    Some((config, SourceOptions::Text(text.options().clone())))
+    if let Some((config, text)) = exec.downcast_to_file_source::<SerdeTextSource>() {
+        return Some((config, SourceOptions::Text(text.options().clone())));
+    }
+    let (config, columnar) = exec.downcast_to_file_source::<ColumnarSource>()?;
+    Some((config, SourceOptions::Columnar(columnar.options().clone())))
 }
 
 /// A catalog opened on first use from its location, in the process that

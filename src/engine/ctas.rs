@@ -20,6 +20,9 @@ use datafusion::prelude::{Expr, cast};
 use super::Engine;
 use super::unload::{WriteSpec, column_names, invalid, partition_columns};
 use crate::athena::write::{CreateTableAs, InsertInto, WriteFormat};
+use crate::catalog::glue_json::{
+    AVRO_INPUT, AVRO_OUTPUT, AVRO_SERDE, ORC_INPUT, ORC_OUTPUT, ORC_SERDE,
+};
 use crate::catalog::glue_json::{GlueColumn, GlueTable, SerdeInfo, StorageDescriptor};
 use crate::catalog::{PartitionDef, StorageFormat, TableDef, unescape_partition_value};
 use crate::error::{Error, Result};
@@ -106,11 +109,12 @@ impl Engine {
         let format = match def.format {
             StorageFormat::Parquet => WriteFormat::Parquet,
             StorageFormat::Json(_) => WriteFormat::Json,
-            #[allow(unreachable_patterns)]
+            StorageFormat::Orc => WriteFormat::Orc,
+            StorageFormat::Avro => WriteFormat::Avro,
             _ => {
                 return Err(invalid(
                     &statement,
-                    "lathe inserts into Parquet and JSON tables only".into(),
+                    "lathe inserts into Parquet, ORC, Avro, JSON and Iceberg tables only".into(),
                 ));
             }
         };
@@ -250,6 +254,8 @@ fn table_def(
             "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
             "csv",
         ),
+        WriteFormat::Orc => (ORC_SERDE, ORC_INPUT, ORC_OUTPUT, "orc"),
+        WriteFormat::Avro => (AVRO_SERDE, AVRO_INPUT, AVRO_OUTPUT, "avro"),
     };
     // The files are written as UNLOAD writes TEXTFILE: the delimiter given
     // (Hive's \001 by default) and \N for NULL, LazySimpleSerDe's defaults.

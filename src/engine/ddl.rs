@@ -16,7 +16,7 @@ use super::providers::GlueCatalogProvider;
 use super::show::{create_table_lines, describe_rows, pattern_regex, sorted};
 use crate::athena::ddl::{CreateTable, PartitionSpec, Statement, TableName};
 use crate::catalog::glue_json::{GlueColumn, GlueTable, SerdeInfo, StorageDescriptor};
-use crate::catalog::{DatabaseDef, PartitionDef, TableDef, partition_name};
+use crate::catalog::{DatabaseDef, PartitionDef, StorageFormat, TableDef, partition_name};
 use crate::config::CATALOG_NAME;
 use crate::error::{Error, Result, closest};
 
@@ -114,7 +114,7 @@ impl Engine {
                 )
             }
             Statement::ShowColumns { table } => {
-                let def = self.table_def(&table).await?;
+                let def = self.described_def(&table).await?;
                 let names = def.columns.iter().chain(&def.partition_keys);
                 self.rows(&["field"], names.map(|c| vec![c.name.clone()]))
             }
@@ -142,7 +142,7 @@ impl Engine {
                 formatted,
                 column,
             } => {
-                let def = self.table_def(&table).await?;
+                let def = self.described_def(&table).await?;
                 let mut rows = describe_rows(&def, formatted);
                 if let Some(column) = column {
                     let all = def.columns.iter().chain(&def.partition_keys);
@@ -224,6 +224,18 @@ impl Engine {
             Err(Error::TableNotFound { .. }) => Err(self.not_found(&database, &name).await),
             other => other,
         }
+    }
+
+    /// A table's definition as Athena describes it: a Delta table's columns
+    /// are its transaction log's, not Glue's placeholder.
+    async fn described_def(&self, table: &TableName) -> Result<Arc<TableDef>> {
+        let def = self.table_def(table).await?;
+        if def.format != StorageFormat::Delta {
+            return Ok(def);
+        }
+        let runtime = self.ctx.runtime_env();
+        let (resolved, _) = crate::delta::load(&def, &self.map, &runtime).await?;
+        Ok(Arc::new(resolved))
     }
 
     /// A result with no columns: what DDL returns.

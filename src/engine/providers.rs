@@ -145,11 +145,15 @@ impl SchemaProvider for GlueSchemaProvider {
                 )
                 .await?,
             ))),
-            Ok(def) => Ok(Some(Arc::new(GlueTableProvider::new(
-                def,
-                Arc::clone(&self.catalog),
-                Arc::clone(&self.map),
-            )))),
+            Ok(def) => Ok(Some(Arc::new(
+                GlueTableProvider::open(
+                    def,
+                    Arc::clone(&self.catalog),
+                    Arc::clone(&self.map),
+                    &self.runtime,
+                )
+                .await?,
+            ))),
             Err(Error::TableNotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }

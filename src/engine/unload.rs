@@ -11,18 +11,23 @@
 //! complete. A failed UNLOAD removes what it wrote (the target was empty),
 //! so nothing half-written stays behind.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use datafusion::arrow::datatypes::Schema;
 use datafusion::common::config::{CsvOptions, JsonOptions, TableParquetOptions};
 use datafusion::common::parsers::{CompressionTypeVariant, CsvQuoteStyle};
 use datafusion::dataframe::{DataFrame, DataFrameWriteOptions};
-use datafusion::logical_expr::{Expr, ExprSchemable};
+use datafusion::datasource::file_format::format_as_file_type;
+use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlanBuilder};
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path as ObjectPath;
 
 use super::Engine;
 use crate::athena::write::{Unload, WriteFormat};
+use crate::columnar::ColumnarFormat;
+use crate::columnar::sink::ColumnarWriteFormat;
 use crate::error::{Error, Result};
 
 /// Athena's limit on partitions written by one statement.
@@ -132,6 +137,40 @@ impl Engine {
                     ..Default::default()
                 };
                 frame.write_csv(&url, options, Some(csv)).await
+            }
+            WriteFormat::Orc | WriteFormat::Avro => {
+                let columnar = match spec.format {
+                    WriteFormat::Orc => ColumnarFormat::Orc,
+                    _ => ColumnarFormat::Avro,
+                };
+                let format = ColumnarWriteFormat::new(columnar, spec.compression)
+                    .map_err(|reason| invalid(statement, reason))?;
+                let data: Arc<Schema> = Arc::new(Schema::new(
+                    frame
+                        .schema()
+                        .as_arrow()
+                        .fields()
+                        .iter()
+                        .filter(|f| !spec.partition_columns.contains(f.name()))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                ));
+                if let Some(reason) = format.unwritable(&data) {
+                    return Err(invalid(statement, reason));
+                }
+                // DataFusion's own COPY plan, as `write_parquet` builds it.
+                let plan = LogicalPlanBuilder::copy_to(
+                    frame.into_unoptimized_plan(),
+                    url.clone(),
+                    format_as_file_type(Arc::new(format)),
+                    HashMap::new(),
+                    spec.partition_columns.clone(),
+                )?
+                .build()?;
+                match self.ctx.execute_logical_plan(plan).await {
+                    Ok(frame) => frame.collect().await,
+                    Err(e) => Err(e),
+                }
             }
         };
         let after: std::result::Result<Vec<ObjectPath>, object_store::Error> = store

@@ -30,7 +30,13 @@ pub(crate) const TRY_CAST_ROW: &str = "try_cast_row";
 
 /// The planned forms of the syntax, which SHOW FUNCTIONS and completion
 /// leave out: nobody writes them.
-pub(crate) const INTERNAL: [&str; 4] = [CAST_ROW, TRY_CAST_ROW, ROUND_FOR_INTEGER, CAST_TO_JSON];
+pub(crate) const INTERNAL: [&str; 5] = [
+    CAST_ROW,
+    TRY_CAST_ROW,
+    ROUND_FOR_INTEGER,
+    CAST_TO_JSON,
+    TEXT_FOR_VARCHAR,
+];
 
 /// The name `CAST(x AS JSON)` is planned as.
 pub(crate) const CAST_TO_JSON: &str = "cast_to_json";
@@ -38,9 +44,16 @@ pub(crate) const CAST_TO_JSON: &str = "cast_to_json";
 /// The name the value of `CAST(x AS <integer type>)` is wrapped in.
 pub(crate) const ROUND_FOR_INTEGER: &str = "round_for_integer_cast";
 
-/// `cast_row`, `try_cast_row` and `round_for_integer_cast`.
+/// The name the value of `CAST(x AS varchar)` is wrapped in.
+pub(crate) const TEXT_FOR_VARCHAR: &str = "text_for_varchar_cast";
+
+/// `cast_row`, `try_cast_row`, `round_for_integer_cast`,
+/// `text_for_varchar_cast` and `cast_to_json`.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     vec![
+        ScalarUDF::new_from_impl(TextForVarchar {
+            signature: Signature::any(1, Volatility::Immutable),
+        }),
         lenient().remove(0),
         CastRow::udf(CAST_ROW, false),
         ScalarUDF::new_from_impl(RoundForInteger {
@@ -93,18 +106,9 @@ impl ScalarUDFImpl for RoundForInteger {
         args: Vec<datafusion::logical_expr::Expr>,
         info: &datafusion::logical_expr::simplify::SimplifyContext,
     ) -> Result<datafusion::logical_expr::simplify::ExprSimplifyResult> {
-        use datafusion::logical_expr::simplify::ExprSimplifyResult;
-        let Some(value) = args.first() else {
-            return plan_err!("{ROUND_FOR_INTEGER} takes one argument");
-        };
-        let t = info.get_data_type(value)?;
-        if t.is_floating() || t.is_decimal() {
-            return Ok(ExprSimplifyResult::Original(args));
-        }
-        match args.into_iter().next() {
-            Some(value) => Ok(ExprSimplifyResult::Simplified(value)),
-            None => plan_err!("{ROUND_FOR_INTEGER} takes one argument"),
-        }
+        keep_only_for(ROUND_FOR_INTEGER, args, info, |t| {
+            t.is_floating() || t.is_decimal()
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -134,6 +138,100 @@ impl ScalarUDFImpl for RoundForInteger {
             _ => value,
         };
         super::finish(&args.args, out)
+    }
+}
+
+/// `text_for_varchar_cast(x)`: Trino casts a timestamp to varchar as
+/// `2024-05-01 10:00:00.123` and a double as Java prints it (`1.0E20`);
+/// Arrow's cast writes `2024-05-01T10:00:00.123` and `100000000000000000000`.
+/// `athena::syntax` wraps the value of every cast to a string type in this
+/// function, which turns timestamps, doubles and reals into Athena's text
+/// (as lathe prints them, `render::value`) and plans as its argument for
+/// every other type, whose Arrow text is Trino's.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct TextForVarchar {
+    signature: Signature,
+}
+
+fn athena_text_type(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Timestamp(..) | DataType::Float64 | DataType::Float32 | DataType::Float16
+    )
+}
+
+impl ScalarUDFImpl for TextForVarchar {
+    fn name(&self) -> &str {
+        TEXT_FOR_VARCHAR
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(if athena_text_type(&arg_types[0]) {
+            DataType::Utf8
+        } else {
+            arg_types[0].clone()
+        })
+    }
+
+    /// Invisible in column names, as `round_for_integer_cast`.
+    fn schema_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
+        Ok(args[0].schema_name().to_string())
+    }
+
+    fn display_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
+        Ok(args[0].to_string())
+    }
+
+    fn simplify(
+        &self,
+        args: Vec<datafusion::logical_expr::Expr>,
+        info: &datafusion::logical_expr::simplify::SimplifyContext,
+    ) -> Result<datafusion::logical_expr::simplify::ExprSimplifyResult> {
+        keep_only_for(TEXT_FOR_VARCHAR, args, info, athena_text_type)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::StringBuilder;
+        let value = args.args[0].to_array(args.number_rows)?;
+        if !athena_text_type(value.data_type()) {
+            return super::finish(&args.args, value);
+        }
+        let formatter = crate::render::ValueFormatter::try_new(value.as_ref())?;
+        let mut out = StringBuilder::with_capacity(value.len(), value.len() * 16);
+        for row in 0..value.len() {
+            if value.is_null(row) {
+                out.append_null();
+            } else {
+                out.append_value(formatter.to_string(row));
+            }
+        }
+        super::finish(&args.args, Arc::new(out.finish()))
+    }
+}
+
+/// A one-argument wrapper that plans as its argument unless the argument's
+/// type is one `needs` it for (`round_for_integer_cast`,
+/// `text_for_varchar_cast`), so that other casts pay nothing for it.
+fn keep_only_for(
+    name: &str,
+    args: Vec<datafusion::logical_expr::Expr>,
+    info: &datafusion::logical_expr::simplify::SimplifyContext,
+    needs: impl Fn(&DataType) -> bool,
+) -> Result<datafusion::logical_expr::simplify::ExprSimplifyResult> {
+    use datafusion::logical_expr::simplify::ExprSimplifyResult;
+    let Some(value) = args.first() else {
+        return plan_err!("{name} takes one argument");
+    };
+    if needs(&info.get_data_type(value)?) {
+        return Ok(ExprSimplifyResult::Original(args));
+    }
+    match args.into_iter().next() {
+        Some(value) => Ok(ExprSimplifyResult::Simplified(value)),
+        None => plan_err!("{name} takes one argument"),
     }
 }
 

@@ -213,7 +213,7 @@ fn kind(t: &DataType) -> Kind {
 }
 
 /// Whether a file's type can be read as the catalog's type.
-fn compatible(file: &DataType, catalog: &DataType) -> bool {
+pub(crate) fn compatible(file: &DataType, catalog: &DataType) -> bool {
     use DataType as T;
     if file == catalog {
         return true;
@@ -242,7 +242,7 @@ fn compatible(file: &DataType, catalog: &DataType) -> bool {
 }
 
 /// A file type as a reader knows it (Hive's names where there is one).
-fn describe(t: &DataType) -> String {
+pub(crate) fn describe(t: &DataType) -> String {
     use DataType as T;
     match t {
         T::Utf8 | T::LargeUtf8 | T::Utf8View => "string".into(),

@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, StringArray,
+};
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::util::display::FormatOptions;
@@ -25,7 +27,7 @@ use crate::storage::{LocationMap, ResolvedLocation, resolve_all};
 use crate::table::projection::ProjectedPartition;
 
 /// Hive's name for a NULL partition value.
-const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+pub(crate) const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 
 /// A partition before typing: raw values and its location.
 #[derive(Debug, Clone)]
@@ -161,33 +163,10 @@ pub(crate) fn prune(
     filters: &[Expr],
     map: &LocationMap,
 ) -> Result<Vec<ScanPartition>> {
-    let fields: Vec<Field> = table
-        .partition_keys
-        .iter()
-        .map(|k| Field::new(&k.name, k.data_type.clone(), true))
-        .collect();
-    let schema = Arc::new(Schema::new(fields));
-    let columns = typed_values(table, &candidates)?;
-    let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
-
-    let mut keep = vec![true; candidates.len()];
-    let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
-    for filter in filters.iter().filter(|f| only_partition_keys(table, f)) {
-        let expr = state.create_physical_expr(unnormalize_col(filter.clone()), &df_schema)?;
-        let result = expr.evaluate(&batch)?.into_array(batch.num_rows())?;
-        let result = result
-            .as_any()
-            .downcast_ref::<BooleanArray>()
-            .ok_or_else(|| {
-                datafusion::error::DataFusionError::Plan(format!(
-                    "filter {filter} is not a predicate"
-                ))
-            })?;
-        for (i, k) in keep.iter_mut().enumerate() {
-            // NULL is not true: the partition is pruned, as in SQL.
-            *k &= result.is_valid(i) && result.value(i);
-        }
-    }
+    let (batch, keep) = {
+        let raw: Vec<&[String]> = candidates.iter().map(|c| c.values.as_slice()).collect();
+        evaluate(state, table, &raw, filters)?
+    };
 
     // The kept partitions' given locations, resolved together.
     let given: Vec<String> = candidates
@@ -225,8 +204,73 @@ pub(crate) fn prune(
     Ok(kept)
 }
 
+/// The partition values (raw, in partition-key order; Hive's default
+/// partition name for NULL) that satisfy every filter on partition keys
+/// alone, typed; `None` for those pruned.
+pub(crate) fn surviving(
+    state: &dyn Session,
+    table: &TableDef,
+    values: &[&[String]],
+    filters: &[Expr],
+) -> Result<Vec<Option<Vec<ScalarValue>>>> {
+    let (batch, keep) = evaluate(state, table, values, filters)?;
+    keep.iter()
+        .enumerate()
+        .map(|(i, &k)| {
+            if !k {
+                return Ok(None);
+            }
+            batch
+                .columns()
+                .iter()
+                .map(|c| ScalarValue::try_from_array(c, i))
+                .collect::<Result<Vec<_>>>()
+                .map(Some)
+        })
+        .collect()
+}
+
+/// The typed values as a batch (a column per partition key), and whether
+/// each row satisfies every filter on partition keys alone.
+fn evaluate(
+    state: &dyn Session,
+    table: &TableDef,
+    values: &[&[String]],
+    filters: &[Expr],
+) -> Result<(RecordBatch, Vec<bool>)> {
+    let fields: Vec<Field> = table
+        .partition_keys
+        .iter()
+        .map(|k| Field::new(&k.name, k.data_type.clone(), true))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let columns = typed_values(table, values)?;
+    let options = RecordBatchOptions::new().with_row_count(Some(values.len()));
+    let batch = RecordBatch::try_new_with_options(Arc::clone(&schema), columns, &options)?;
+
+    let mut keep = vec![true; values.len()];
+    let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
+    for filter in filters.iter().filter(|f| only_partition_keys(table, f)) {
+        let expr = state.create_physical_expr(unnormalize_col(filter.clone()), &df_schema)?;
+        let result = expr.evaluate(&batch)?.into_array(batch.num_rows())?;
+        let result = result
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .ok_or_else(|| {
+                datafusion::error::DataFusionError::Plan(format!(
+                    "filter {filter} is not a predicate"
+                ))
+            })?;
+        for (i, k) in keep.iter_mut().enumerate() {
+            // NULL is not true: the partition is pruned, as in SQL.
+            *k &= result.is_valid(i) && result.value(i);
+        }
+    }
+    Ok((batch, keep))
+}
+
 /// One typed array per partition key, cast from the string values.
-fn typed_values(table: &TableDef, candidates: &[Candidate]) -> Result<Vec<ArrayRef>> {
+fn typed_values(table: &TableDef, candidates: &[&[String]]) -> Result<Vec<ArrayRef>> {
     let options = CastOptions {
         safe: false,
         format_options: FormatOptions::default(),
@@ -238,13 +282,13 @@ fn typed_values(table: &TableDef, candidates: &[Candidate]) -> Result<Vec<ArrayR
         .map(|(k, key)| {
             let raw: StringArray = candidates
                 .iter()
-                .map(|c| Some(c.values[k].as_str()).filter(|v| *v != HIVE_DEFAULT_PARTITION))
+                .map(|c| Some(c[k].as_str()).filter(|v| *v != HIVE_DEFAULT_PARTITION))
                 .collect();
             cast_with_options(&raw, &key.data_type, &options).map_err(|_| {
                 // Find the culprit for the message.
                 let bad = candidates
                     .iter()
-                    .map(|c| c.values[k].as_str())
+                    .map(|c| c[k].as_str())
                     .find(|v| {
                         let one = StringArray::from(vec![*v]);
                         cast_with_options(&one, &key.data_type, &options).is_err()

@@ -69,6 +69,8 @@ def seed_glue(endpoint, repo):
     s3 = client("s3", endpoint)
     catalog = os.path.join(repo, "catalog")
     for database in sorted(os.listdir(catalog)):
+        if not os.path.isdir(os.path.join(catalog, database)):
+            continue  # .lathe.lock, left by a local write
         glue.create_database(DatabaseInput={"Name": database})
         for file in sorted(os.listdir(os.path.join(catalog, database))):
             if not file.endswith(".json") or file.endswith(".partitions.json"):

@@ -409,6 +409,7 @@ pub fn build() -> Fixtures {
     );
 
     projection_fixtures(&fx, &data);
+    delta_fixtures(&fx, &data);
     csv::build(&fx, &data);
     write_json(&fx.join("athena_orders.json"), &athena_view());
     fixtures
@@ -672,7 +673,7 @@ fn projection_fixtures(fx: &Path, data: &Path) {
 }
 
 /// The bundled named queries (`queries/*.sql`).
-pub const NAMED_QUERIES: [&str; 7] = [
+pub const NAMED_QUERIES: [&str; 8] = [
     "daily_active_users",
     "funnel_by_day",
     "revenue_by_category",
@@ -680,6 +681,7 @@ pub const NAMED_QUERIES: [&str; 7] = [
     "top_referrers",
     "customer_segment_revenue",
     "order_status_by_day",
+    "shipping_by_carrier",
 ];
 
 /// The location map of the repository's lathe.toml (for the sample's s3:// locations).
@@ -702,4 +704,92 @@ pub fn python() -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// fx.delta_orders: a Delta table written by hand as the Delta protocol
+/// lays one out (not by lathe): a first commit adds two files, a second
+/// (an UPDATE) adds a rewritten file and removes the one it replaces, which
+/// stays on disk. Glue holds a placeholder column, as Spark leaves it.
+/// fx.delta_dv: the same log with a deletion vector on a file.
+fn delta_fixtures(fx: &Path, data: &Path) {
+    let root = data.join("delta_orders");
+    let file = |relative: &str, ids: Vec<i64>, statuses: Vec<&str>| {
+        let batch = RecordBatch::try_from_iter([
+            ("order_id", Arc::new(Int64Array::from(ids)) as _),
+            ("status", Arc::new(StringArray::from(statuses)) as _),
+        ])
+        .unwrap();
+        let path = root.join(relative);
+        write_parquet(&path, &batch);
+        fs::metadata(&path).unwrap().len()
+    };
+    let eu_old = file("region=eu/part-0.parquet", vec![1, 2], vec!["new", "paid"]);
+    let us = file("region=us/part-1.parquet", vec![3], vec!["new"]);
+    let eu_new = file(
+        "region=eu/part-2.parquet",
+        vec![1, 2],
+        vec!["new", "refunded"],
+    );
+    let schema = json!({"type": "struct", "fields": [
+        {"name": "order_id", "type": "long", "nullable": true, "metadata": {}},
+        {"name": "status", "type": "string", "nullable": true, "metadata": {}},
+        {"name": "region", "type": "string", "nullable": true, "metadata": {}}
+    ]});
+    let add = |path: &str, region: &str, size: u64, dv: bool| {
+        let mut add = json!({"add": {"path": path, "partitionValues": {"region": region},
+            "size": size, "modificationTime": 1714558530000_i64, "dataChange": true}});
+        if dv {
+            add["add"]["deletionVector"] = json!({"storageType": "i",
+                "pathOrInlineDv": "wi5b=000010000siXQKl0rr91000f", "offset": 1,
+                "sizeInBytes": 36, "cardinality": 1});
+        }
+        add.to_string()
+    };
+    let first = [
+        json!({"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}}).to_string(),
+        json!({"metaData": {"id": "d1", "format": {"provider": "parquet", "options": {}},
+            "schemaString": schema.to_string(), "partitionColumns": ["region"],
+            "configuration": {}, "createdTime": 1714558530000_i64}})
+        .to_string(),
+        add("region=eu/part-0.parquet", "eu", eu_old, false),
+        add("region=us/part-1.parquet", "us", us, false),
+    ];
+    let second = [
+        json!({"commitInfo": {"operation": "UPDATE"}}).to_string(),
+        add("region=eu/part-2.parquet", "eu", eu_new, false),
+        json!({"remove": {"path": "region=eu/part-0.parquet", "dataChange": true}}).to_string(),
+    ];
+    let log = root.join("_delta_log");
+    write(
+        &log.join("00000000000000000000.json"),
+        first.join("\n").as_bytes(),
+    );
+    write(
+        &log.join("00000000000000000001.json"),
+        second.join("\n").as_bytes(),
+    );
+    // The same files, with a deletion vector on one of them.
+    let dv = data.join("delta_dv/_delta_log/00000000000000000000.json");
+    let mut with_dv = first.to_vec();
+    with_dv[3] = add("region=us/part-1.parquet", "us", us, true);
+    write(&dv, with_dv.join("\n").as_bytes());
+    for (name, location) in [
+        ("delta_orders", "../data/delta_orders/"),
+        ("delta_dv", "../data/delta_dv/"),
+    ] {
+        write_json(
+            &fx.join(format!("{name}.json")),
+            &with_parameters(
+                table(
+                    name,
+                    &[("col", "array<string>")],
+                    location,
+                    PARQUET,
+                    json!({}),
+                    &[],
+                ),
+                &[("table_type", "DELTA")],
+            ),
+        );
+    }
 }

@@ -144,20 +144,11 @@ pub(crate) enum Statement {
 /// Class names that `STORED AS` and `ROW FORMAT DELIMITED` stand for.
 pub(crate) mod formats {
     pub(crate) use crate::catalog::glue_json::{
-        HIVE_JSON_SERDE as HIVE_JSON, PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, TEXT_INPUT,
-        TEXT_OUTPUT,
+        AVRO_INPUT, AVRO_OUTPUT, AVRO_SERDE, HIVE_JSON_SERDE as HIVE_JSON, ORC_INPUT, ORC_OUTPUT,
+        ORC_SERDE, PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, TEXT_INPUT, TEXT_OUTPUT,
     };
 
     pub(crate) const LAZY_SIMPLE: &str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
-    pub(crate) const ORC_SERDE: &str = "org.apache.hadoop.hive.ql.io.orc.OrcSerde";
-    pub(crate) const ORC_INPUT: &str = "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat";
-    pub(crate) const ORC_OUTPUT: &str = "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat";
-    pub(crate) const AVRO_SERDE: &str = "org.apache.hadoop.hive.serde2.avro.AvroSerDe";
-    pub(crate) const AVRO_INPUT: &str =
-        "org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat";
-    pub(crate) const AVRO_OUTPUT: &str =
-        "org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat";
-
     /// `STORED AS <name>`: (default SerDe, input format, output format).
     pub(crate) fn stored_as(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
         Some(match name.to_ascii_uppercase().as_str() {

@@ -138,9 +138,32 @@ fn format_comes_from_serde_then_input_format() {
         "org.openx.data.jsonserde.JsonSerDe",
         "org.apache.hadoop.hive.serde2.avro.AvroSerDe",
     );
+    assert_eq!(load(&avro).unwrap().format, StorageFormat::Avro);
+    let orc = TABLE.replace(
+        "org.openx.data.jsonserde.JsonSerDe",
+        "org.apache.hadoop.hive.ql.io.orc.OrcSerde",
+    );
+    assert_eq!(load(&orc).unwrap().format, StorageFormat::Orc);
+    let sequence = TABLE.replace(
+        "org.openx.data.jsonserde.JsonSerDe",
+        "org.apache.hadoop.hive.serde2.lazybinary.LazyBinarySerDe",
+    );
     assert_eq!(
-        load(&avro).unwrap_err().to_string(),
-        "table web.clickstream: unsupported storage format \"org.apache.hadoop.hive.serde2.avro.AvroSerDe\"; lathe reads JSON (OpenX, Hive or CloudTrail SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe) and Parquet tables"
+        load(&sequence).unwrap_err().to_string(),
+        "table web.clickstream: unsupported storage format \"org.apache.hadoop.hive.serde2.lazybinary.LazyBinarySerDe\"; lathe reads JSON (OpenX, Hive or CloudTrail SerDe), text (LazySimpleSerDe, OpenCSVSerde, RegexSerDe), Parquet, ORC, Avro and Iceberg tables"
+    );
+    let hudi = TABLE
+        .replace(
+            "org.openx.data.jsonserde.JsonSerDe",
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+        )
+        .replace(
+            "org.apache.hadoop.mapred.TextInputFormat",
+            "org.apache.hudi.hadoop.HoodieParquetInputFormat",
+        );
+    assert_eq!(
+        load(&hudi).unwrap_err().to_string(),
+        "table web.clickstream: it is a Hudi table (org.apache.hudi.hadoop.HoodieParquetInputFormat), which lathe does not read: its Parquet files hold every commit's versions of a row, and only Hudi's timeline says which is current"
     );
     for (serde, expected) in [
         (

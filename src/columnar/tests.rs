@@ -1,0 +1,199 @@
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion_datasource::PartitionedFile;
+use futures::TryStreamExt;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+use super::conform::Target;
+use super::{ColumnarFormat, ColumnarOptions, avro, orc};
+
+fn batch(fields: &[(&str, ArrayRef)]) -> RecordBatch {
+    let schema = Schema::new(
+        fields
+            .iter()
+            .map(|(name, a)| Field::new(*name, a.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    );
+    RecordBatch::try_new(
+        Arc::new(schema),
+        fields.iter().map(|(_, a)| Arc::clone(a)).collect(),
+    )
+    .unwrap()
+}
+
+/// The table `h.t (id bigint, name string, extra int)`, all columns wanted.
+fn target(format: ColumnarFormat, by_position: bool) -> Arc<Target> {
+    let schema: SchemaRef = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, true),
+        Field::new("name", DataType::Utf8, true),
+        Field::new("extra", DataType::Int32, true),
+    ]));
+    Arc::new(Target {
+        schema,
+        positions: vec![0, 1, 2],
+        options: Arc::new(ColumnarOptions {
+            format,
+            table: "h.t".into(),
+            hive_types: vec!["bigint".into(), "string".into(), "int".into()],
+            by_position,
+            prefix: "/".into(),
+        }),
+    })
+}
+
+async fn read(
+    format: ColumnarFormat,
+    bytes: Vec<u8>,
+    target: Arc<Target>,
+) -> datafusion::common::Result<Vec<RecordBatch>> {
+    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let path = Path::from("data/part-0");
+    store.put(&path, PutPayload::from(bytes)).await.unwrap();
+    let meta = store.head(&path).await.unwrap();
+    let file = PartitionedFile::from(meta);
+    let stream = match format {
+        ColumnarFormat::Orc => orc::open(store, file, target, 1024).await?,
+        ColumnarFormat::Avro => avro::open(store, file, target, 1024).await?,
+    };
+    stream.try_collect().await
+}
+
+fn column<T: 'static>(batch: &RecordBatch, i: usize) -> &T {
+    batch.column(i).as_any().downcast_ref::<T>().unwrap()
+}
+
+#[tokio::test]
+async fn orc_is_read_by_position_as_hive_wrote_it() {
+    // Hive's ORC writer names columns _col0.._colN; Athena reads by position.
+    let file = batch(&[
+        ("_col0", Arc::new(Int32Array::from(vec![Some(7), None]))),
+        ("_col1", Arc::new(StringArray::from(vec!["a", "b"]))),
+    ]);
+    let bytes = orc::encode(&file.schema(), &[file], orc::codec(None).unwrap()).unwrap();
+    let batches = read(
+        ColumnarFormat::Orc,
+        bytes,
+        target(ColumnarFormat::Orc, true),
+    )
+    .await
+    .unwrap();
+    let batch = &batches[0];
+    assert_eq!(batch.num_rows(), 2);
+    // int widens to the table's bigint; the file lacks the third column.
+    let id = column::<Int64Array>(batch, 0);
+    assert_eq!((id.value(0), id.is_null(1)), (7, true));
+    assert_eq!(column::<StringArray>(batch, 1).value(1), "b");
+    assert_eq!(batch.column(2).null_count(), 2);
+}
+
+#[tokio::test]
+async fn an_all_null_orc_column_reads_as_nulls() {
+    // orc-rust writes no data stream for it: the reader asks for 0 bytes.
+    let file = batch(&[
+        ("_col0", Arc::new(Int64Array::from(vec![Some(1)]))),
+        ("_col1", Arc::new(StringArray::from(vec![None::<&str>]))),
+        ("_col2", Arc::new(Int32Array::from(vec![None]))),
+    ]);
+    let bytes = orc::encode(&file.schema(), &[file], None).unwrap();
+    let batches = read(
+        ColumnarFormat::Orc,
+        bytes,
+        target(ColumnarFormat::Orc, true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(batches[0].num_rows(), 1);
+    assert_eq!(batches[0].column(1).null_count(), 1);
+    assert_eq!(batches[0].column(2).null_count(), 1);
+}
+
+#[tokio::test]
+async fn orc_read_by_name_ignores_order_and_case() {
+    let file = batch(&[
+        ("NAME", Arc::new(StringArray::from(vec!["x"]))),
+        ("Id", Arc::new(Int64Array::from(vec![42]))),
+    ]);
+    let bytes = orc::encode(&file.schema(), &[file], None).unwrap();
+    let batches = read(
+        ColumnarFormat::Orc,
+        bytes,
+        target(ColumnarFormat::Orc, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(column::<Int64Array>(&batches[0], 0).value(0), 42);
+    assert_eq!(column::<StringArray>(&batches[0], 1).value(0), "x");
+}
+
+#[tokio::test]
+async fn a_column_of_another_family_is_refused_naming_file_and_column() {
+    let file = batch(&[
+        ("_col0", Arc::new(StringArray::from(vec!["seven"]))),
+        ("_col1", Arc::new(StringArray::from(vec!["a"]))),
+    ]);
+    let bytes = orc::encode(&file.schema(), &[file], None).unwrap();
+    let error = read(
+        ColumnarFormat::Orc,
+        bytes,
+        target(ColumnarFormat::Orc, true),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "External error: /data/part-0: column id (read by position, as column 1) is string in \
+         the file but bigint in table h.t; fix the file or the column's type in the catalog"
+    );
+}
+
+#[tokio::test]
+async fn avro_is_read_by_name() {
+    let file = batch(&[
+        ("extra", Arc::new(Int32Array::from(vec![Some(1), Some(2)]))),
+        ("ID", Arc::new(Int32Array::from(vec![Some(10), None]))),
+    ]);
+    let bytes = avro::encode(&file.schema(), &[file], avro::codec(None).unwrap()).unwrap();
+    let batches = read(
+        ColumnarFormat::Avro,
+        bytes,
+        target(ColumnarFormat::Avro, false),
+    )
+    .await
+    .unwrap();
+    let batch = &batches[0];
+    let id = column::<Int64Array>(batch, 0);
+    assert_eq!((id.value(0), id.is_null(1)), (10, true));
+    assert_eq!(batch.column(1).null_count(), 2);
+    assert_eq!(column::<Int32Array>(batch, 2).values().to_vec(), vec![1, 2]);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_avro_is_refused_naming_it() {
+    let error = read(
+        ColumnarFormat::Avro,
+        b"PAR1 not avro".to_vec(),
+        target(ColumnarFormat::Avro, false),
+    )
+    .await
+    .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("External error: /data/part-0: not a readable Avro file ("),
+        "{message}"
+    );
+}
+
+#[test]
+fn codecs_are_named_as_ctas_names_them() {
+    assert!(orc::codec(Some("SNAPPY")).unwrap().is_some());
+    assert!(orc::codec(Some("none")).unwrap().is_none());
+    assert_eq!(
+        orc::codec(Some("brotli")).unwrap_err(),
+        "ORC files are written with ZLIB, SNAPPY, ZSTD, LZ4 or NONE compression, not brotli"
+    );
+    assert!(avro::codec(Some("deflate")).unwrap().is_some());
+}

@@ -1,0 +1,622 @@
+//! Delta Lake tables registered in Glue (`table_type = DELTA`, or Spark's
+//! `spark.sql.sources.provider = delta`), read as Athena reads them: the
+//! schema, partition columns and live files come from the table's
+//! transaction log (`_delta_log/`), not from Glue's columns (which Spark and
+//! crawlers often leave as a placeholder) nor from listing the folder (which
+//! still holds the files that later commits removed).
+//!
+//! The log is replayed here: the newest checkpoint named by
+//! `_last_checkpoint` (a Parquet file of actions), then each JSON commit
+//! after it, in order; an `add` makes a file live, a `remove` retires it.
+//! The live files are then scanned by `table` like any Parquet table's, each
+//! with its partition values from the log, pruned by the query's filters on
+//! partition columns. Why not the `deltalake` crate: its DataFusion provider
+//! brings its own object stores, schema adapter and a second SQL parser
+//! version into the build, and lathe needs only this replay to keep its own
+//! location maps, `--stats` counting and Athena's column rules; what it does
+//! not read (deletion vectors, column mapping, v2 checkpoints) it refuses
+//! naming the table.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bytes::Bytes;
+use datafusion::arrow::array::{Array, AsArray, RecordBatch, StructArray};
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use futures::TryStreamExt;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::catalog::{Column, TableDef};
+use crate::error::{Error, Result};
+use crate::storage::{LocationMap, resolve};
+use crate::table::partitions::HIVE_DEFAULT_PARTITION;
+
+#[cfg(test)]
+mod tests;
+
+/// Whether Glue's table parameters describe a Delta table.
+pub(crate) fn is_delta(parameters: &HashMap<String, String>) -> bool {
+    parameters.iter().any(|(k, v)| {
+        (k.eq_ignore_ascii_case("table_type")
+            || k.eq_ignore_ascii_case("spark.sql.sources.provider"))
+            && v.eq_ignore_ascii_case("delta")
+    })
+}
+
+/// Reader features whose tables read correctly with this replay (those
+/// that change reading, not writing): the rest are refused by name.
+const READ_FEATURES: [&str; 4] = [
+    "timestampNtz",
+    "vacuumProtocolCheck",
+    // Refused below only when a file or the metadata actually uses them.
+    "deletionVectors",
+    "columnMapping",
+];
+
+/// A live data file of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DeltaFile {
+    /// The store it is in (the table's, unless the log names it absolutely).
+    pub(crate) store: ObjectStoreUrl,
+    /// Its path in that store.
+    pub(crate) location: object_store::path::Path,
+    /// Raw partition values in partition-column order; NULL as Hive's
+    /// default partition name, as the pruning code expects.
+    pub(crate) partition_values: Vec<String>,
+    pub(crate) size: u64,
+    /// Milliseconds since the epoch.
+    pub(crate) modification_time: i64,
+}
+
+/// The table's live files at its latest version.
+#[derive(Debug, Clone)]
+pub(crate) struct DeltaSnapshot {
+    pub(crate) files: Vec<DeltaFile>,
+}
+
+impl DeltaSnapshot {
+    /// The object store metadata of a live file.
+    pub(crate) fn object_meta(file: &DeltaFile) -> ObjectMeta {
+        ObjectMeta {
+            location: file.location.clone(),
+            last_modified: chrono::DateTime::from_timestamp_millis(file.modification_time)
+                .unwrap_or_default(),
+            size: file.size,
+            e_tag: None,
+            version: None,
+        }
+    }
+}
+
+/// What the replay accumulates.
+#[derive(Default)]
+struct Replay {
+    version: i64,
+    metadata: Option<Metadata>,
+    protocol: Option<Protocol>,
+    /// Live files by path.
+    live: BTreeMap<String, Add>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata {
+    schema_string: String,
+    #[serde(default)]
+    partition_columns: Vec<String>,
+    #[serde(default)]
+    configuration: HashMap<String, Option<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Protocol {
+    min_reader_version: i64,
+    #[serde(default)]
+    reader_features: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Add {
+    path: String,
+    #[serde(default)]
+    partition_values: HashMap<String, Option<String>>,
+    size: u64,
+    #[serde(default)]
+    modification_time: i64,
+    #[serde(default)]
+    deletion_vector: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Remove {
+    path: String,
+}
+
+/// One line of a JSON commit: at most one action each.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Action {
+    add: Option<Add>,
+    remove: Option<Remove>,
+    meta_data: Option<Metadata>,
+    protocol: Option<Protocol>,
+}
+
+impl Replay {
+    fn apply(&mut self, action: Action) {
+        if let Some(add) = action.add {
+            self.live.insert(add.path.clone(), add);
+        }
+        if let Some(remove) = action.remove {
+            self.live.remove(&remove.path);
+        }
+        if let Some(metadata) = action.meta_data {
+            self.metadata = Some(metadata);
+        }
+        if let Some(protocol) = action.protocol {
+            self.protocol = Some(protocol);
+        }
+    }
+}
+
+/// Loads `def`'s log: the table as the log defines it (its columns and
+/// partition columns replace Glue's) and its live files.
+pub(crate) async fn load(
+    def: &TableDef,
+    map: &LocationMap,
+    runtime: &RuntimeEnv,
+) -> Result<(TableDef, DeltaSnapshot)> {
+    let table = def.qualified_name();
+    let invalid = |file: &str, reason: String| Error::InvalidDelta {
+        table: table.clone(),
+        file: file.to_string(),
+        reason,
+    };
+    let root = resolve(&def.location, map)?;
+    let store = runtime.object_store(&root.store)?;
+    let log_prefix = object_store::path::Path::from(format!("{}/_delta_log", root.prefix));
+    let log_display = format!("{}/_delta_log/", root.display.trim_end_matches('/'));
+    let listed: Vec<ObjectMeta> = store.list(Some(&log_prefix)).try_collect().await?;
+    let mut commits: Vec<(i64, ObjectMeta)> = listed
+        .iter()
+        .filter_map(|meta| {
+            let name = meta.location.filename()?;
+            let version = name.strip_suffix(".json")?.parse::<i64>().ok()?;
+            Some((version, meta.clone()))
+        })
+        .collect();
+    commits.sort_by_key(|(v, _)| *v);
+
+    let mut replay = Replay {
+        version: -1,
+        ..Replay::default()
+    };
+    let last = listed
+        .iter()
+        .find(|m| m.location.filename() == Some("_last_checkpoint"));
+    if let Some(last) = last {
+        let bytes = read(store.as_ref(), last).await?;
+        let pointer: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| invalid(&format!("{log_display}_last_checkpoint"), e.to_string()))?;
+        let version = pointer["version"].as_i64().ok_or_else(|| {
+            invalid(
+                &format!("{log_display}_last_checkpoint"),
+                "has no version".into(),
+            )
+        })?;
+        if pointer.get("v2Checkpoint").is_some() {
+            return Err(invalid(
+                &format!("{log_display}_last_checkpoint"),
+                "names a v2 checkpoint, which lathe does not read yet".into(),
+            ));
+        }
+        let prefix = format!("{version:020}.checkpoint");
+        let mut parts: Vec<&ObjectMeta> = listed
+            .iter()
+            .filter(|m| {
+                m.location
+                    .filename()
+                    .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".parquet"))
+            })
+            .collect();
+        parts.sort_by(|a, b| a.location.cmp(&b.location));
+        if parts.is_empty() {
+            return Err(invalid(
+                &log_display,
+                format!(
+                    "has no checkpoint file for version {version}, which _last_checkpoint names"
+                ),
+            ));
+        }
+        for part in parts {
+            let name = format!(
+                "{log_display}{}",
+                part.location.filename().unwrap_or_default()
+            );
+            let bytes = read(store.as_ref(), part).await?;
+            for action in checkpoint_actions(bytes).map_err(|reason| invalid(&name, reason))? {
+                replay.apply(action);
+            }
+        }
+        replay.version = version;
+    }
+    let after = replay.version;
+    for (version, meta) in commits.iter().filter(|(v, _)| *v > after) {
+        let name = format!(
+            "{log_display}{}",
+            meta.location.filename().unwrap_or_default()
+        );
+        let bytes = read(store.as_ref(), meta).await?;
+        for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let action: Action = serde_json::from_slice(line)
+                .map_err(|e| invalid(&format!("{name} line {}", i + 1), e.to_string()))?;
+            replay.apply(action);
+        }
+        replay.version = *version;
+    }
+    if replay.version < 0 {
+        return Err(invalid(
+            &log_display,
+            "holds no commits: this is not a Delta table's location".into(),
+        ));
+    }
+    let (Some(metadata), Some(protocol)) = (replay.metadata.take(), replay.protocol.take()) else {
+        return Err(invalid(
+            &log_display,
+            "has no metaData or protocol action".into(),
+        ));
+    };
+    check_protocol(&protocol, &metadata).map_err(|reason| invalid(&log_display, reason))?;
+    let (columns, partition_keys) =
+        columns(&metadata).map_err(|reason| invalid(&log_display, reason))?;
+    let mut files = Vec::with_capacity(replay.live.len());
+    for add in replay.live.into_values() {
+        if add.deletion_vector.as_ref().is_some_and(|dv| !dv.is_null()) {
+            return Err(invalid(
+                &add.path,
+                "has a deletion vector, which lathe does not apply yet; run OPTIMIZE or \
+                 REORG TABLE ... APPLY (PURGE) in Spark to rewrite it"
+                    .into(),
+            ));
+        }
+        let partition_values = metadata
+            .partition_columns
+            .iter()
+            .map(|c| {
+                add.partition_values
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(c))
+                    .and_then(|(_, v)| v.clone())
+                    .unwrap_or_else(|| HIVE_DEFAULT_PARTITION.to_string())
+            })
+            .collect();
+        let path = percent_decode(&add.path);
+        let (store, location) = if path.contains("://") {
+            let resolved = resolve(&path, map)?;
+            (resolved.store, resolved.prefix)
+        } else {
+            let location = object_store::path::Path::parse(format!("{}/{path}", root.prefix))
+                .map_err(|e| invalid(&add.path, format!("is not a usable path ({e})")))?;
+            (root.store.clone(), location)
+        };
+        files.push(DeltaFile {
+            store,
+            location,
+            partition_values,
+            size: add.size,
+            modification_time: add.modification_time,
+        });
+    }
+    let mut resolved = def.clone();
+    resolved.columns = columns;
+    resolved.partition_keys = partition_keys;
+    Ok((resolved, DeltaSnapshot { files }))
+}
+
+async fn read(store: &dyn ObjectStore, meta: &ObjectMeta) -> Result<Bytes> {
+    Ok(store.get(&meta.location).await?.bytes().await?)
+}
+
+/// Refuses what this replay does not read correctly.
+fn check_protocol(protocol: &Protocol, metadata: &Metadata) -> Result<(), String> {
+    if protocol.min_reader_version > 3 {
+        return Err(format!(
+            "needs a Delta reader of version {}; lathe reads versions 1 to 3",
+            protocol.min_reader_version
+        ));
+    }
+    if let Some(feature) = protocol
+        .reader_features
+        .iter()
+        .flatten()
+        .find(|f| !READ_FEATURES.contains(&f.as_str()))
+    {
+        return Err(format!(
+            "uses the Delta reader feature {feature}, which lathe does not read yet"
+        ));
+    }
+    let mapping = metadata
+        .configuration
+        .get("delta.columnMapping.mode")
+        .cloned()
+        .flatten()
+        .unwrap_or_default();
+    if !mapping.is_empty() && !mapping.eq_ignore_ascii_case("none") {
+        return Err(format!(
+            "uses Delta column mapping (mode {mapping}), which lathe does not read yet"
+        ));
+    }
+    Ok(())
+}
+
+/// The table's data columns and partition columns, from the log's schema.
+fn columns(metadata: &Metadata) -> Result<(Vec<Column>, Vec<Column>), String> {
+    let schema: Value = serde_json::from_str(&metadata.schema_string)
+        .map_err(|e| format!("has a schemaString that is not JSON ({e})"))?;
+    let fields = schema["fields"]
+        .as_array()
+        .ok_or("has a schemaString without fields")?;
+    let mut data = Vec::new();
+    let mut keys = Vec::new();
+    for field in fields {
+        let name = field["name"]
+            .as_str()
+            .ok_or("has a schema field without a name")?
+            .to_lowercase();
+        let type_string = hive_type(&field["type"])?;
+        let data_type = crate::hive_type::parse_hive_type(&type_string)
+            .map_err(|e| format!("has column {name} of type {type_string}: {e}"))?;
+        let comment = field["metadata"]["comment"].as_str().map(str::to_string);
+        let column = Column {
+            name,
+            type_string,
+            data_type,
+            comment,
+        };
+        if metadata
+            .partition_columns
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(&column.name))
+        {
+            keys.push(column);
+        } else {
+            data.push(column);
+        }
+    }
+    // Partition columns in the log's partitionColumns order.
+    keys.sort_by_key(|k| {
+        metadata
+            .partition_columns
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case(&k.name))
+    });
+    Ok((data, keys))
+}
+
+/// A Delta schema type (a name, or a struct, array or map object) in Hive's
+/// spelling, as Athena shows a Delta table's columns.
+fn hive_type(t: &Value) -> Result<String, String> {
+    if let Some(name) = t.as_str() {
+        let hive = match name {
+            "long" => "bigint",
+            "integer" => "int",
+            "short" => "smallint",
+            "byte" => "tinyint",
+            "float" | "double" | "boolean" | "string" | "binary" | "date" | "timestamp" => name,
+            "timestamp_ntz" => "timestamp",
+            d if d.starts_with("decimal") => d,
+            other => {
+                return Err(format!(
+                    "has a column of Delta type {other}, which lathe does not know"
+                ));
+            }
+        };
+        return Ok(hive.to_string());
+    }
+    match t["type"].as_str() {
+        Some("struct") => {
+            let fields = t["fields"]
+                .as_array()
+                .ok_or("has a struct without fields")?;
+            let parts = fields
+                .iter()
+                .map(|f| {
+                    let name = f["name"]
+                        .as_str()
+                        .ok_or("has a struct field without a name")?;
+                    Ok(format!("{name}:{}", hive_type(&f["type"])?))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(format!("struct<{}>", parts.join(",")))
+        }
+        Some("array") => Ok(format!("array<{}>", hive_type(&t["elementType"])?)),
+        Some("map") => Ok(format!(
+            "map<{},{}>",
+            hive_type(&t["keyType"])?,
+            hive_type(&t["valueType"])?
+        )),
+        _ => Err(format!("has a column type {t} that is not a Delta type")),
+    }
+}
+
+/// Paths in the log are URIs: `%xx` escapes stand for bytes.
+fn percent_decode(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The actions of a checkpoint file (Parquet: one row per action, a struct
+/// column per action kind).
+fn checkpoint_actions(bytes: Bytes) -> Result<Vec<Action>, String> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .and_then(|b| b.build())
+        .map_err(|e| format!("is not a readable checkpoint ({e})"))?;
+    let mut actions = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| format!("is not a readable checkpoint ({e})"))?;
+        actions.extend(batch_actions(&batch)?);
+    }
+    Ok(actions)
+}
+
+fn batch_actions(batch: &RecordBatch) -> Result<Vec<Action>, String> {
+    let column = |name: &str| -> Option<&StructArray> {
+        batch.column_by_name(name).and_then(|c| c.as_struct_opt())
+    };
+    let (add, remove, metadata, protocol) = (
+        column("add"),
+        column("remove"),
+        column("metaData"),
+        column("protocol"),
+    );
+    let mut actions = Vec::new();
+    for row in 0..batch.num_rows() {
+        let mut action = Action {
+            add: None,
+            remove: None,
+            meta_data: None,
+            protocol: None,
+        };
+        if let Some(add) = add.filter(|a| a.is_valid(row)) {
+            action.add = Some(Add {
+                path: string(add, "path", row).ok_or("has an add without a path")?,
+                partition_values: string_map(add, "partitionValues", row),
+                size: int(add, "size", row).unwrap_or(0).max(0) as u64,
+                modification_time: int(add, "modificationTime", row).unwrap_or(0),
+                deletion_vector: add
+                    .column_by_name("deletionVector")
+                    .filter(|dv| dv.is_valid(row))
+                    .map(|_| Value::Bool(true)),
+            });
+        }
+        if let Some(remove) = remove.filter(|a| a.is_valid(row)) {
+            action.remove = Some(Remove {
+                path: string(remove, "path", row).ok_or("has a remove without a path")?,
+            });
+        }
+        if let Some(metadata) = metadata.filter(|a| a.is_valid(row)) {
+            action.meta_data = Some(Metadata {
+                schema_string: string(metadata, "schemaString", row)
+                    .ok_or("has a metaData without a schemaString")?,
+                partition_columns: string_list(metadata, "partitionColumns", row),
+                configuration: string_map(metadata, "configuration", row),
+            });
+        }
+        if let Some(protocol) = protocol.filter(|a| a.is_valid(row)) {
+            action.protocol = Some(Protocol {
+                min_reader_version: int(protocol, "minReaderVersion", row).unwrap_or(1),
+                reader_features: protocol
+                    .column_by_name("readerFeatures")
+                    .filter(|c| c.is_valid(row))
+                    .map(|_| string_list(protocol, "readerFeatures", row)),
+            });
+        }
+        actions.push(action);
+    }
+    Ok(actions)
+}
+
+fn string(parent: &StructArray, name: &str, row: usize) -> Option<String> {
+    let column = parent.column_by_name(name)?;
+    let text =
+        datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8)
+            .ok()?;
+    let text = text.as_string::<i32>();
+    text.is_valid(row).then(|| text.value(row).to_string())
+}
+
+fn int(parent: &StructArray, name: &str, row: usize) -> Option<i64> {
+    let column = parent.column_by_name(name)?;
+    let value =
+        datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Int64)
+            .ok()?;
+    let value = value.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+    value.is_valid(row).then(|| value.value(row))
+}
+
+fn string_list(parent: &StructArray, name: &str, row: usize) -> Vec<String> {
+    let Some(list) = parent
+        .column_by_name(name)
+        .and_then(|c| c.as_list_opt::<i32>())
+        .filter(|l| l.is_valid(row))
+    else {
+        return Vec::new();
+    };
+    let values = list.value(row);
+    let Ok(values) =
+        datafusion::arrow::compute::cast(&values, &datafusion::arrow::datatypes::DataType::Utf8)
+    else {
+        return Vec::new();
+    };
+    let values = values.as_string::<i32>();
+    (0..values.len())
+        .filter(|i| values.is_valid(*i))
+        .map(|i| values.value(i).to_string())
+        .collect()
+}
+
+fn string_map(parent: &StructArray, name: &str, row: usize) -> HashMap<String, Option<String>> {
+    let Some(map) = parent
+        .column_by_name(name)
+        .and_then(|c| c.as_map_opt())
+        .filter(|m| m.is_valid(row))
+    else {
+        return HashMap::new();
+    };
+    let entries = map.value(row);
+    let cast = |i: usize| {
+        datafusion::arrow::compute::cast(
+            entries.column(i),
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        )
+        .ok()
+    };
+    let (Some(keys), Some(values)) = (cast(0), cast(1)) else {
+        return HashMap::new();
+    };
+    let (keys, values) = (keys.as_string::<i32>(), values.as_string::<i32>());
+    (0..keys.len())
+        .map(|i| {
+            (
+                keys.value(i).to_string(),
+                values.is_valid(i).then(|| values.value(i).to_string()),
+            )
+        })
+        .collect()
+}
+
+/// The log actions of a JSON commit's text, for tests.
+#[cfg(test)]
+fn replay_text(commits: &[&str]) -> Replay {
+    let mut replay = Replay::default();
+    for commit in commits {
+        for line in commit.lines().filter(|l| !l.trim().is_empty()) {
+            replay.apply(serde_json::from_str(line).unwrap());
+        }
+    }
+    replay
+}
