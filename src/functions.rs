@@ -51,7 +51,7 @@ pub(crate) mod binary;
 pub(crate) mod cast;
 mod comparison;
 mod conditional;
-mod datetime;
+pub(crate) mod datetime;
 mod json;
 mod lambda;
 mod maps;

@@ -48,6 +48,7 @@ use datafusion::sql::sqlparser::ast::{
 use crate::functions::cast::{
     CAST_ROW, CAST_TO_JSON, ROUND_FOR_INTEGER, TEXT_FOR_VARCHAR, TRY_CAST_ROW,
 };
+use crate::functions::datetime::INTERVAL_TIMES;
 
 use super::dialect::AthenaDialect;
 
@@ -161,6 +162,19 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
                 CastKind::TryCast | CastKind::SafeCast => call("try", vec![converted]),
                 CastKind::Cast | CastKind::DoubleColon => converted,
             };
+        }
+        // Trino multiplies intervals by numbers; DataFusion does not.
+        Expr::BinaryOp {
+            left,
+            op: datafusion::sql::sqlparser::ast::BinaryOperator::Multiply,
+            right,
+        } if matches!(**left, Expr::Interval(_)) || matches!(**right, Expr::Interval(_)) => {
+            let (interval, factor) = if matches!(**left, Expr::Interval(_)) {
+                (left.as_ref().clone(), right.as_ref().clone())
+            } else {
+                (right.as_ref().clone(), left.as_ref().clone())
+            };
+            *expr = call(INTERVAL_TIMES, vec![interval, factor]);
         }
         Expr::Substring {
             expr: value,

@@ -30,12 +30,13 @@ pub(crate) const TRY_CAST_ROW: &str = "try_cast_row";
 
 /// The planned forms of the syntax, which SHOW FUNCTIONS and completion
 /// leave out: nobody writes them.
-pub(crate) const INTERNAL: [&str; 5] = [
+pub(crate) const INTERNAL: [&str; 6] = [
     CAST_ROW,
     TRY_CAST_ROW,
     ROUND_FOR_INTEGER,
     CAST_TO_JSON,
     TEXT_FOR_VARCHAR,
+    super::datetime::INTERVAL_TIMES,
 ];
 
 /// The name `CAST(x AS JSON)` is planned as.

@@ -25,6 +25,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
 use super::{Udf, constant_str, finish, returns};
 
 mod arithmetic;
+pub(crate) use arithmetic::INTERVAL_TIMES;
 mod durations;
 mod fields;
 mod iso8601;
