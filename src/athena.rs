@@ -15,14 +15,17 @@
 //!
 //! Queries are parsed in Athena's dialect ([`dialect`]: lambdas, Trino's
 //! type names in casts) and their syntax trees rewritten before planning
-//! ([`syntax`]); unaliased `a.b` select items get Trino's name, `b`
-//! ([`select_names`]).
+//! ([`syntax`]); unaliased `a.b` select items get Trino's name, `b`, and
+//! other unaliased items `_colN` ([`select_names`]). Trino's unparenthesised
+//! `VALUES 1, 2` rows are parenthesised in the text before parsing
+//! (`values`).
 
 pub(crate) mod ddl;
 pub(crate) mod dialect;
 pub(crate) mod maintenance;
 pub(crate) mod select_names;
 pub(crate) mod syntax;
+mod values;
 pub(crate) mod write;
 
 /// The rewritten statement, or `None` when `sql` is not one of these.

@@ -62,6 +62,9 @@ pub(crate) fn parse(sql: &str, recursion_limit: usize) -> Result<Statement> {
         time_travel: travel.is_some(),
     };
     let sql = travel.as_deref().unwrap_or(sql);
+    // Trino's `VALUES 1, 2, 3`, as `VALUES (1), (2), (3)`.
+    let values = crate::athena::values::parenthesize_values(sql);
+    let sql = values.as_deref().unwrap_or(sql);
     let mut statements = DFParserBuilder::new(sql)
         .with_dialect(&dialect)
         .with_recursion_limit(recursion_limit)
