@@ -246,69 +246,6 @@ fn date_diff(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
     finish(args, Arc::new(out))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn dt(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
-    }
-
-    fn ms(s: &str) -> i64 {
-        dt(s).and_utc().timestamp_millis()
-    }
-
-    #[test]
-    fn months_clamp_to_month_end() {
-        let jan31 = ms("2024-01-31 10:00:00");
-        assert_eq!(
-            add(jan31, Unit::Months(1), 1),
-            Some(ms("2024-02-29 10:00:00"))
-        );
-        assert_eq!(
-            add(jan31, Unit::Months(12), -1),
-            Some(ms("2023-01-31 10:00:00"))
-        );
-        assert_eq!(
-            add(ms("2024-02-29 00:00:00"), Unit::Months(12), 1),
-            Some(ms("2025-02-28 00:00:00"))
-        );
-        assert_eq!(add(0, Unit::Fixed(86_400_000), i64::MAX), None);
-    }
-
-    #[test]
-    fn months_between_counts_whole_months() {
-        assert_eq!(
-            months_between(dt("2024-01-31 00:00:00"), dt("2024-02-29 00:00:00")),
-            1
-        );
-        assert_eq!(
-            months_between(dt("2024-01-15 12:00:00"), dt("2024-02-15 11:59:59")),
-            0
-        );
-        assert_eq!(
-            months_between(dt("2024-01-15 12:00:00"), dt("2024-02-15 12:00:00")),
-            1
-        );
-        assert_eq!(
-            months_between(dt("2024-03-15 00:00:00"), dt("2023-01-20 00:00:00")),
-            -13
-        );
-    }
-
-    #[test]
-    fn units_parse_in_any_case() {
-        assert_eq!(unit("f", "DAY").unwrap(), Unit::Fixed(86_400_000));
-        assert_eq!(unit("f", "quarter").unwrap(), Unit::Months(3));
-        assert!(
-            unit("f", "fortnight")
-                .unwrap_err()
-                .to_string()
-                .contains("f: invalid unit \"fortnight\"")
-        );
-    }
-}
-
 /// `interval_times(interval, n)`: Trino multiplies an interval by a number
 /// (`INTERVAL '1' HOUR * 6`, `ts + INTERVAL '1' DAY * n`); DataFusion 55
 /// has no such arithmetic (it refuses `Interval * Int64`). By an integer,
@@ -386,4 +323,67 @@ fn interval_times(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> 
         }
     }
     finish(args, Arc::new(out.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    fn ms(s: &str) -> i64 {
+        dt(s).and_utc().timestamp_millis()
+    }
+
+    #[test]
+    fn months_clamp_to_month_end() {
+        let jan31 = ms("2024-01-31 10:00:00");
+        assert_eq!(
+            add(jan31, Unit::Months(1), 1),
+            Some(ms("2024-02-29 10:00:00"))
+        );
+        assert_eq!(
+            add(jan31, Unit::Months(12), -1),
+            Some(ms("2023-01-31 10:00:00"))
+        );
+        assert_eq!(
+            add(ms("2024-02-29 00:00:00"), Unit::Months(12), 1),
+            Some(ms("2025-02-28 00:00:00"))
+        );
+        assert_eq!(add(0, Unit::Fixed(86_400_000), i64::MAX), None);
+    }
+
+    #[test]
+    fn months_between_counts_whole_months() {
+        assert_eq!(
+            months_between(dt("2024-01-31 00:00:00"), dt("2024-02-29 00:00:00")),
+            1
+        );
+        assert_eq!(
+            months_between(dt("2024-01-15 12:00:00"), dt("2024-02-15 11:59:59")),
+            0
+        );
+        assert_eq!(
+            months_between(dt("2024-01-15 12:00:00"), dt("2024-02-15 12:00:00")),
+            1
+        );
+        assert_eq!(
+            months_between(dt("2024-03-15 00:00:00"), dt("2023-01-20 00:00:00")),
+            -13
+        );
+    }
+
+    #[test]
+    fn units_parse_in_any_case() {
+        assert_eq!(unit("f", "DAY").unwrap(), Unit::Fixed(86_400_000));
+        assert_eq!(unit("f", "quarter").unwrap(), Unit::Months(3));
+        assert!(
+            unit("f", "fortnight")
+                .unwrap_err()
+                .to_string()
+                .contains("f: invalid unit \"fortnight\"")
+        );
+    }
 }
