@@ -253,6 +253,36 @@ fn parquet_with_registered_partitions_and_upper_case_columns() {
     run(same_answers(&cluster().url, &catalog, &queries));
 }
 
+/// A Delta table (its log read again where the plan is decoded) and an Avro
+/// table written by CTAS answer on a cluster as locally.
+#[test]
+fn delta_and_avro_tables_answer_as_locally() {
+    let fixtures = common::build();
+    let catalog = fixtures.catalog();
+    let avro = fixtures.dir.path().join("avro_orders");
+    run(async {
+        let local = Engine::new(&sample_config(&catalog)).await.unwrap();
+        answer(
+            &local,
+            &format!(
+                "CREATE TABLE fx.avro_orders WITH (format = 'AVRO', external_location = \
+                 'file://{}/', partitioned_by = ARRAY['status']) AS \
+                 SELECT order_id, total, status FROM master.orders",
+                avro.display()
+            ),
+        )
+        .await;
+    });
+    let queries = [
+        "SELECT region, status, count(*) AS n FROM fx.delta_orders WHERE region = 'eu' \
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        "SELECT status, count(*) AS n, sum(total) AS total FROM fx.avro_orders \
+         GROUP BY 1 ORDER BY 1",
+    ]
+    .map(String::from);
+    run(same_answers(&cluster().url, &catalog, &queries));
+}
+
 /// The sentence of the query's failure, with the engine of `config`.
 async fn failure(config: &Config, sql: &str) -> String {
     let engine = Engine::new(config).await.unwrap();
