@@ -28,7 +28,7 @@ use datafusion_datasource::projection::{ProjectionOpener, SplitProjection};
 use object_store::ObjectStore;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{StorageFormat, TableDef};
+use crate::catalog::TableDef;
 use crate::error::Error;
 
 mod avro;
@@ -103,15 +103,6 @@ fn orc_by_position(table: &TableDef) -> bool {
         .get("orc.column.index.access")
         .or_else(|| table.parameters.get("orc.column.index.access"));
     !setting.is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
-}
-
-/// The columnar format of a storage format, if it is one of ours here.
-pub(crate) fn format_of(format: StorageFormat) -> Option<ColumnarFormat> {
-    match format {
-        StorageFormat::Orc => Some(ColumnarFormat::Orc),
-        StorageFormat::Avro => Some(ColumnarFormat::Avro),
-        _ => None,
-    }
 }
 
 /// A DataFusion file source over ORC or Avro files.

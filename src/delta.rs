@@ -20,7 +20,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
-use datafusion::arrow::array::{Array, AsArray, RecordBatch, StructArray};
+use datafusion::arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray, StructArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -77,14 +79,14 @@ pub(crate) struct DeltaSnapshot {
     pub(crate) files: Vec<DeltaFile>,
 }
 
-impl DeltaSnapshot {
-    /// The object store metadata of a live file.
-    pub(crate) fn object_meta(file: &DeltaFile) -> ObjectMeta {
+impl DeltaFile {
+    /// The file's object store metadata, as the log gives it (no HEAD).
+    pub(crate) fn object_meta(&self) -> ObjectMeta {
         ObjectMeta {
-            location: file.location.clone(),
-            last_modified: chrono::DateTime::from_timestamp_millis(file.modification_time)
+            location: self.location.clone(),
+            last_modified: chrono::DateTime::from_timestamp_millis(self.modification_time)
                 .unwrap_or_default(),
-            size: file.size,
+            size: self.size,
             e_tag: None,
             version: None,
         }
@@ -484,16 +486,26 @@ fn checkpoint_actions(bytes: Bytes) -> Result<Vec<Action>, String> {
 }
 
 fn batch_actions(batch: &RecordBatch) -> Result<Vec<Action>, String> {
-    let column = |name: &str| -> Option<&StructArray> {
-        batch.column_by_name(name).and_then(|c| c.as_struct_opt())
+    let part = |name: &str| {
+        batch
+            .column_by_name(name)
+            .and_then(|c| c.as_struct_opt())
+            .map(Part::new)
     };
     let (add, remove, metadata, protocol) = (
-        column("add"),
-        column("remove"),
-        column("metaData"),
-        column("protocol"),
+        part("add"),
+        part("remove"),
+        part("metaData"),
+        part("protocol"),
     );
-    let mut actions = Vec::new();
+    // Each field cast once per batch, not once per row.
+    let add_path = add.as_ref().and_then(|p| p.text("path"));
+    let add_size = add.as_ref().and_then(|p| p.int("size"));
+    let add_time = add.as_ref().and_then(|p| p.int("modificationTime"));
+    let remove_path = remove.as_ref().and_then(|p| p.text("path"));
+    let schema_string = metadata.as_ref().and_then(|p| p.text("schemaString"));
+    let reader_version = protocol.as_ref().and_then(|p| p.int("minReaderVersion"));
+    let mut actions = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
         let mut action = Action {
             add: None,
@@ -501,38 +513,40 @@ fn batch_actions(batch: &RecordBatch) -> Result<Vec<Action>, String> {
             meta_data: None,
             protocol: None,
         };
-        if let Some(add) = add.filter(|a| a.is_valid(row)) {
+        if let Some(add) = add.as_ref().filter(|p| p.array.is_valid(row)) {
             action.add = Some(Add {
-                path: string(add, "path", row).ok_or("has an add without a path")?,
-                partition_values: string_map(add, "partitionValues", row),
-                size: int(add, "size", row).unwrap_or(0).max(0) as u64,
-                modification_time: int(add, "modificationTime", row).unwrap_or(0),
+                path: text_at(&add_path, row).ok_or("has an add without a path")?,
+                partition_values: add.string_map("partitionValues", row),
+                size: int_at(&add_size, row).unwrap_or(0).max(0) as u64,
+                modification_time: int_at(&add_time, row).unwrap_or(0),
                 deletion_vector: add
+                    .array
                     .column_by_name("deletionVector")
                     .filter(|dv| dv.is_valid(row))
                     .map(|_| Value::Bool(true)),
             });
         }
-        if let Some(remove) = remove.filter(|a| a.is_valid(row)) {
+        if remove.as_ref().is_some_and(|p| p.array.is_valid(row)) {
             action.remove = Some(Remove {
-                path: string(remove, "path", row).ok_or("has a remove without a path")?,
+                path: text_at(&remove_path, row).ok_or("has a remove without a path")?,
             });
         }
-        if let Some(metadata) = metadata.filter(|a| a.is_valid(row)) {
+        if let Some(metadata) = metadata.as_ref().filter(|p| p.array.is_valid(row)) {
             action.meta_data = Some(Metadata {
-                schema_string: string(metadata, "schemaString", row)
+                schema_string: text_at(&schema_string, row)
                     .ok_or("has a metaData without a schemaString")?,
-                partition_columns: string_list(metadata, "partitionColumns", row),
-                configuration: string_map(metadata, "configuration", row),
+                partition_columns: metadata.string_list("partitionColumns", row),
+                configuration: metadata.string_map("configuration", row),
             });
         }
-        if let Some(protocol) = protocol.filter(|a| a.is_valid(row)) {
+        if let Some(protocol) = protocol.as_ref().filter(|p| p.array.is_valid(row)) {
             action.protocol = Some(Protocol {
-                min_reader_version: int(protocol, "minReaderVersion", row).unwrap_or(1),
+                min_reader_version: int_at(&reader_version, row).unwrap_or(1),
                 reader_features: protocol
+                    .array
                     .column_by_name("readerFeatures")
                     .filter(|c| c.is_valid(row))
-                    .map(|_| string_list(protocol, "readerFeatures", row)),
+                    .map(|_| protocol.string_list("readerFeatures", row)),
             });
         }
         actions.push(action);
@@ -540,83 +554,90 @@ fn batch_actions(batch: &RecordBatch) -> Result<Vec<Action>, String> {
     Ok(actions)
 }
 
-fn string(parent: &StructArray, name: &str, row: usize) -> Option<String> {
-    let column = parent.column_by_name(name)?;
-    let text =
-        datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8)
-            .ok()?;
-    let text = text.as_string::<i32>();
-    text.is_valid(row).then(|| text.value(row).to_string())
+/// One action kind's struct column of a checkpoint batch.
+struct Part<'a> {
+    array: &'a StructArray,
 }
 
-fn int(parent: &StructArray, name: &str, row: usize) -> Option<i64> {
-    let column = parent.column_by_name(name)?;
-    let value =
-        datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Int64)
-            .ok()?;
-    let value = value.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-    value.is_valid(row).then(|| value.value(row))
-}
-
-fn string_list(parent: &StructArray, name: &str, row: usize) -> Vec<String> {
-    let Some(list) = parent
-        .column_by_name(name)
-        .and_then(|c| c.as_list_opt::<i32>())
-        .filter(|l| l.is_valid(row))
-    else {
-        return Vec::new();
-    };
-    let values = list.value(row);
-    let Ok(values) =
-        datafusion::arrow::compute::cast(&values, &datafusion::arrow::datatypes::DataType::Utf8)
-    else {
-        return Vec::new();
-    };
-    let values = values.as_string::<i32>();
-    (0..values.len())
-        .filter(|i| values.is_valid(*i))
-        .map(|i| values.value(i).to_string())
-        .collect()
-}
-
-fn string_map(parent: &StructArray, name: &str, row: usize) -> HashMap<String, Option<String>> {
-    let Some(map) = parent
-        .column_by_name(name)
-        .and_then(|c| c.as_map_opt())
-        .filter(|m| m.is_valid(row))
-    else {
-        return HashMap::new();
-    };
-    let entries = map.value(row);
-    let cast = |i: usize| {
-        datafusion::arrow::compute::cast(
-            entries.column(i),
-            &datafusion::arrow::datatypes::DataType::Utf8,
-        )
-        .ok()
-    };
-    let (Some(keys), Some(values)) = (cast(0), cast(1)) else {
-        return HashMap::new();
-    };
-    let (keys, values) = (keys.as_string::<i32>(), values.as_string::<i32>());
-    (0..keys.len())
-        .map(|i| {
-            (
-                keys.value(i).to_string(),
-                values.is_valid(i).then(|| values.value(i).to_string()),
-            )
-        })
-        .collect()
-}
-
-/// The log actions of a JSON commit's text, for tests.
-#[cfg(test)]
-fn replay_text(commits: &[&str]) -> Replay {
-    let mut replay = Replay::default();
-    for commit in commits {
-        for line in commit.lines().filter(|l| !l.trim().is_empty()) {
-            replay.apply(serde_json::from_str(line).unwrap());
-        }
+impl<'a> Part<'a> {
+    fn new(array: &'a StructArray) -> Self {
+        Self { array }
     }
-    replay
+
+    /// A field as text, for the whole batch.
+    fn text(&self, name: &str) -> Option<StringArray> {
+        let column = self.array.column_by_name(name)?;
+        Some(
+            cast(column, &DataType::Utf8)
+                .ok()?
+                .as_string::<i32>()
+                .clone(),
+        )
+    }
+
+    /// A field as a 64-bit integer, for the whole batch.
+    fn int(&self, name: &str) -> Option<Int64Array> {
+        let column = self.array.column_by_name(name)?;
+        Some(
+            cast(column, &DataType::Int64)
+                .ok()?
+                .as_primitive::<Int64Type>()
+                .clone(),
+        )
+    }
+
+    /// A list of strings at `row` (only that row's values are cast).
+    fn string_list(&self, name: &str, row: usize) -> Vec<String> {
+        let Some(list) = self
+            .array
+            .column_by_name(name)
+            .and_then(|c| c.as_list_opt::<i32>())
+            .filter(|l| l.is_valid(row))
+        else {
+            return Vec::new();
+        };
+        let Ok(values) = cast(&list.value(row), &DataType::Utf8) else {
+            return Vec::new();
+        };
+        values
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A map of strings at `row` (only that row's entries are cast).
+    fn string_map(&self, name: &str, row: usize) -> HashMap<String, Option<String>> {
+        let Some(map) = self
+            .array
+            .column_by_name(name)
+            .and_then(|c| c.as_map_opt())
+            .filter(|m| m.is_valid(row))
+        else {
+            return HashMap::new();
+        };
+        let entries = map.value(row);
+        let (Ok(keys), Ok(values)) = (
+            cast(entries.column(0), &DataType::Utf8),
+            cast(entries.column(1), &DataType::Utf8),
+        ) else {
+            return HashMap::new();
+        };
+        keys.as_string::<i32>()
+            .iter()
+            .zip(values.as_string::<i32>().iter())
+            .filter_map(|(k, v)| Some((k?.to_string(), v.map(str::to_string))))
+            .collect()
+    }
+}
+
+fn text_at(column: &Option<StringArray>, row: usize) -> Option<String> {
+    let column = column.as_ref()?;
+    column.is_valid(row).then(|| column.value(row).to_string())
+}
+
+fn int_at(column: &Option<Int64Array>, row: usize) -> Option<i64> {
+    let column = column.as_ref()?;
+    column.is_valid(row).then(|| column.value(row))
 }

@@ -40,7 +40,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectMeta, ObjectStore};
 
 use crate::catalog::{Catalog, StorageFormat, TableDef};
-use crate::columnar::{ColumnarOptions, ColumnarSource};
+use crate::columnar::{ColumnarFormat, ColumnarOptions, ColumnarSource};
 use crate::delta::DeltaSnapshot;
 use crate::error::Error;
 use crate::json::{JsonOptions, SerdeJsonSource};
@@ -300,7 +300,7 @@ impl GlueTableProvider {
             .iter()
             .zip(kept)
             .filter_map(|(file, values)| {
-                let file_meta = DeltaSnapshot::object_meta(file);
+                let file_meta = file.object_meta();
                 Some((
                     StorageFormat::Parquet,
                     file.store.clone(),
@@ -390,9 +390,11 @@ impl GlueTableProvider {
                 self.as_read_schema(scan, projection)
             }
             StorageFormat::Orc | StorageFormat::Avro => {
-                let format = crate::columnar::format_of(format).ok_or_else(|| {
-                    datafusion::error::DataFusionError::Internal("not ORC or Avro".into())
-                })?;
+                let format = if format == StorageFormat::Orc {
+                    ColumnarFormat::Orc
+                } else {
+                    ColumnarFormat::Avro
+                };
                 let options = ColumnarOptions::for_table(&self.def, format, url.as_str());
                 let source = Arc::new(ColumnarSource::new(table_schema, options));
                 let groups = FileGroup::new(files).split_files(streams);

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use datafusion::arrow::array::Array;
 use lathe::{Config, Engine};
 use serde_json::Value;
 
@@ -72,8 +73,6 @@ async fn rows(engine: &Engine, sql: &str) -> Vec<Value> {
     }
     out
 }
-
-use datafusion::arrow::array::Array;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lathe_reads_orc_and_avro_as_their_writers_read_them() {

@@ -30,7 +30,7 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement;
 use datafusion::sql::sqlparser::ast::{
-    Expr, Ident, Query, SelectItem, SetExpr, VisitMut, VisitorMut, visit_expressions_mut,
+    Expr, Ident, Query, SelectItem, SetExpr, Value, VisitMut, VisitorMut, visit_expressions_mut,
 };
 
 /// Lower-cases the quoted field names of compound names, then names the
@@ -102,7 +102,7 @@ fn name_items(items: &mut [SelectItem]) {
             SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => break,
             SelectItem::UnnamedExpr(Expr::Identifier(_) | Expr::CompoundIdentifier(_)) => {}
             SelectItem::UnnamedExpr(expr) => {
-                let expr = std::mem::replace(expr, Expr::value(sqlparser_null()));
+                let expr = std::mem::replace(expr, Expr::value(Value::Null));
                 *item = SelectItem::ExprWithAlias {
                     expr,
                     alias: Ident::new(format!("_col{i}")),
@@ -130,10 +130,6 @@ fn name_items(items: &mut [SelectItem]) {
             *item = SelectItem::ExprWithAlias { expr, alias: last };
         }
     }
-}
-
-fn sqlparser_null() -> datafusion::sql::sqlparser::ast::Value {
-    datafusion::sql::sqlparser::ast::Value::Null
 }
 
 #[cfg(test)]

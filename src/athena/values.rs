@@ -65,7 +65,7 @@ pub(crate) fn parenthesize_values(sql: &str) -> Option<String> {
             }
             j += 1;
         }
-        inserts.push((offsets.end_of(&tokens[last], sql)?, ")"));
+        inserts.push((offsets.end_of(&tokens[last])?, ")"));
         i = j;
     }
     if inserts.is_empty() {
@@ -136,9 +136,8 @@ impl<'a> LineOffsets<'a> {
     }
 
     /// Where a token ends.
-    fn end_of(&self, token: &TokenWithSpan, sql: &str) -> Option<usize> {
-        let end = self.at(token.span.end.line, token.span.end.column)?;
-        (end <= sql.len()).then_some(end)
+    fn end_of(&self, token: &TokenWithSpan) -> Option<usize> {
+        self.at(token.span.end.line, token.span.end.column)
     }
 }
 

@@ -31,55 +31,52 @@ use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 
 use super::{ColumnarFormat, avro, orc};
 
-/// A write of ORC or Avro files with a codec named as CTAS names it.
+/// A write of ORC or Avro files, with the codec CTAS named.
 #[derive(Debug, Clone)]
-pub(crate) struct ColumnarWriteFormat {
-    format: ColumnarFormat,
-    compression: Option<String>,
+pub(crate) enum ColumnarWriteFormat {
+    Orc(Option<orc_rust::compression::CompressionType>),
+    Avro(Option<arrow_avro::compression::CompressionCodec>),
 }
 
 impl ColumnarWriteFormat {
     /// The format, or the sentence that says why `compression` is not one
     /// of its codecs.
     pub(crate) fn new(format: ColumnarFormat, compression: Option<&str>) -> Result<Self, String> {
-        match format {
-            ColumnarFormat::Orc => orc::codec(compression).map(|_| ()),
-            ColumnarFormat::Avro => avro::codec(compression).map(|_| ()),
-        }?;
-        Ok(Self {
-            format,
-            compression: compression.map(str::to_string),
+        Ok(match format {
+            ColumnarFormat::Orc => Self::Orc(orc::codec(compression)?),
+            ColumnarFormat::Avro => Self::Avro(avro::codec(compression)?),
         })
+    }
+
+    fn format(&self) -> ColumnarFormat {
+        match self {
+            Self::Orc(_) => ColumnarFormat::Orc,
+            Self::Avro(_) => ColumnarFormat::Avro,
+        }
     }
 
     /// Why a result with `schema` cannot be written in this format, if it
     /// cannot.
     pub(crate) fn unwritable(&self, schema: &SchemaRef) -> Option<String> {
-        match self.format {
-            ColumnarFormat::Orc => orc::unwritable(schema),
-            ColumnarFormat::Avro => None,
+        match self {
+            Self::Orc(_) => orc::unwritable(schema),
+            Self::Avro(_) => None,
         }
     }
 
     fn encode(&self, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>> {
-        let compression = self.compression.as_deref();
-        let invalid = |reason: String| DataFusionError::Plan(reason);
-        match self.format {
-            ColumnarFormat::Orc => {
-                orc::encode(schema, batches, orc::codec(compression).map_err(invalid)?)
-            }
-            ColumnarFormat::Avro => {
-                avro::encode(schema, batches, avro::codec(compression).map_err(invalid)?)
-            }
+        match self {
+            Self::Orc(codec) => orc::encode(schema, batches, *codec),
+            Self::Avro(codec) => avro::encode(schema, batches, *codec),
         }
     }
 }
 
 impl GetExt for ColumnarWriteFormat {
     fn get_ext(&self) -> String {
-        match self.format {
-            ColumnarFormat::Orc => "orc".into(),
-            ColumnarFormat::Avro => "avro".into(),
+        match self {
+            Self::Orc(_) => "orc".into(),
+            Self::Avro(_) => "avro".into(),
         }
     }
 }
@@ -163,7 +160,7 @@ impl FileFormat for ColumnarWriteFormat {
         Arc::new(super::ColumnarSource::new(
             table_schema,
             super::ColumnarOptions {
-                format: self.format,
+                format: self.format(),
                 table: String::new(),
                 hive_types: Vec::new(),
                 by_position: false,
@@ -182,7 +179,7 @@ struct ColumnarSink {
 impl fmt::Debug for ColumnarSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ColumnarSink")
-            .field("format", &self.format.format)
+            .field("format", &self.format.format())
             .finish()
     }
 }
@@ -192,7 +189,7 @@ impl DisplayAs for ColumnarSink {
         write!(
             f,
             "{}Sink(url={})",
-            self.format.format.name(),
+            self.format.format().name(),
             self.config.original_url
         )
     }

@@ -1,5 +1,16 @@
 use super::*;
 
+/// The replay of JSON commits' text.
+fn replay_text(commits: &[&str]) -> Replay {
+    let mut replay = Replay::default();
+    for commit in commits {
+        for line in commit.lines().filter(|l| !l.trim().is_empty()) {
+            replay.apply(serde_json::from_str(line).unwrap());
+        }
+    }
+    replay
+}
+
 const CREATE: &str = r#"{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["timestampNtz"],"writerFeatures":["timestampNtz"]}}
 {"metaData":{"id":"a9","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},{\"name\":\"Tags\",\"type\":{\"type\":\"array\",\"elementType\":\"string\",\"containsNull\":true},\"nullable\":true,\"metadata\":{\"comment\":\"labels\"}},{\"name\":\"day\",\"type\":\"date\",\"nullable\":true,\"metadata\":{}},{\"name\":\"ts\",\"type\":\"timestamp_ntz\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":["day"],"createdTime":1,"configuration":{}}}
 {"add":{"path":"day=2024-05-01/part-0.parquet","partitionValues":{"day":"2024-05-01"},"size":1059,"modificationTime":1796675112549,"dataChange":true}}

@@ -52,14 +52,10 @@ pub(crate) const TEXT_FOR_VARCHAR: &str = "text_for_varchar_cast";
 /// `text_for_varchar_cast` and `cast_to_json`.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     vec![
-        ScalarUDF::new_from_impl(TextForVarchar {
-            signature: Signature::any(1, Volatility::Immutable),
-        }),
+        text_for_varchar(),
         lenient().remove(0),
         CastRow::udf(CAST_ROW, false),
-        ScalarUDF::new_from_impl(RoundForInteger {
-            signature: Signature::any(1, Volatility::Immutable),
-        }),
+        round_for_integer(),
         super::Udf::scalar_udf(
             CAST_TO_JSON,
             Signature::any(1, Volatility::Immutable),
@@ -69,101 +65,57 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     ]
 }
 
-/// `round_for_integer_cast(x)`: Trino casts a double or decimal to an
-/// integer type by rounding half away from zero (`CAST(17.5E0 AS bigint)` is
-/// 18); Arrow's cast truncates (17). `athena::syntax` wraps the value of
-/// every cast to an integer type in this function, which rounds doubles,
-/// reals and decimals to whole numbers (same type) and plans as its argument
-/// for every other type, so only those casts pay for it.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct RoundForInteger {
+/// A one-argument wrapper `athena::syntax` puts around the value of a cast
+/// where Trino's conversion differs from Arrow's for some argument types:
+/// for those it converts (`convert`), for every other type it plans as its
+/// argument, so that other casts pay nothing; it is invisible in column
+/// names (`CAST(x AS bigint)` is named as before).
+#[derive(Debug)]
+struct CastValue {
+    name: &'static str,
     signature: Signature,
+    /// The argument types it converts.
+    needs: fn(&DataType) -> bool,
+    /// The type it converts them to.
+    returns: fn(&DataType) -> DataType,
+    /// The conversion, of an array whose type `needs` it.
+    convert: fn(ArrayRef) -> Result<ArrayRef>,
 }
 
-impl ScalarUDFImpl for RoundForInteger {
-    fn name(&self) -> &str {
-        ROUND_FOR_INTEGER
+impl PartialEq for CastValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
     }
+}
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+impl Eq for CastValue {}
+
+impl std::hash::Hash for CastValue {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
     }
+}
 
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        Ok(arg_types[0].clone())
-    }
-
-    /// Invisible in column names: `CAST(x AS bigint)` is named as before.
-    fn schema_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
-        Ok(args[0].schema_name().to_string())
-    }
-
-    fn display_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
-        Ok(args[0].to_string())
-    }
-
-    fn simplify(
-        &self,
-        args: Vec<datafusion::logical_expr::Expr>,
-        info: &datafusion::logical_expr::simplify::SimplifyContext,
-    ) -> Result<datafusion::logical_expr::simplify::ExprSimplifyResult> {
-        keep_only_for(ROUND_FOR_INTEGER, args, info, |t| {
-            t.is_floating() || t.is_decimal()
+impl CastValue {
+    fn udf(
+        name: &'static str,
+        needs: fn(&DataType) -> bool,
+        returns: fn(&DataType) -> DataType,
+        convert: fn(ArrayRef) -> Result<ArrayRef>,
+    ) -> ScalarUDF {
+        ScalarUDF::new_from_impl(Self {
+            name,
+            signature: Signature::any(1, Volatility::Immutable),
+            needs,
+            returns,
+            convert,
         })
     }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        use datafusion::arrow::array::Decimal128Array;
-        use datafusion::arrow::datatypes::{Decimal128Type, Float32Type, Float64Type};
-        let value = args.args[0].to_array(args.number_rows)?;
-        let out: ArrayRef = match value.data_type() {
-            DataType::Float64 => Arc::new(
-                value
-                    .as_primitive::<Float64Type>()
-                    .unary::<_, Float64Type>(f64::round),
-            ) as ArrayRef,
-            DataType::Float32 => Arc::new(
-                value
-                    .as_primitive::<Float32Type>()
-                    .unary::<_, Float32Type>(f32::round),
-            ),
-            DataType::Decimal128(_, scale) if *scale > 0 => {
-                let unit = 10i128.pow(u32::from(scale.unsigned_abs()));
-                let rounded: Decimal128Array = value.as_primitive::<Decimal128Type>().unary(|v| {
-                    let (whole, part) = (v / unit, v % unit);
-                    let away = part.abs() * 2 >= unit;
-                    (whole + if away { v.signum() } else { 0 }) * unit
-                });
-                Arc::new(rounded.with_data_type(value.data_type().clone()))
-            }
-            _ => value,
-        };
-        super::finish(&args.args, out)
-    }
 }
 
-/// `text_for_varchar_cast(x)`: Trino casts a timestamp to varchar as
-/// `2024-05-01 10:00:00.123` and a double as Java prints it (`1.0E20`);
-/// Arrow's cast writes `2024-05-01T10:00:00.123` and `100000000000000000000`.
-/// `athena::syntax` wraps the value of every cast to a string type in this
-/// function, which turns timestamps, doubles and reals into Athena's text
-/// (as lathe prints them, `render::value`) and plans as its argument for
-/// every other type, whose Arrow text is Trino's.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct TextForVarchar {
-    signature: Signature,
-}
-
-fn athena_text_type(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Timestamp(..) | DataType::Float64 | DataType::Float32 | DataType::Float16
-    )
-}
-
-impl ScalarUDFImpl for TextForVarchar {
+impl ScalarUDFImpl for CastValue {
     fn name(&self) -> &str {
-        TEXT_FOR_VARCHAR
+        self.name
     }
 
     fn signature(&self) -> &Signature {
@@ -171,14 +123,13 @@ impl ScalarUDFImpl for TextForVarchar {
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        Ok(if athena_text_type(&arg_types[0]) {
-            DataType::Utf8
+        Ok(if (self.needs)(&arg_types[0]) {
+            (self.returns)(&arg_types[0])
         } else {
             arg_types[0].clone()
         })
     }
 
-    /// Invisible in column names, as `round_for_integer_cast`.
     fn schema_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
         Ok(args[0].schema_name().to_string())
     }
@@ -192,48 +143,98 @@ impl ScalarUDFImpl for TextForVarchar {
         args: Vec<datafusion::logical_expr::Expr>,
         info: &datafusion::logical_expr::simplify::SimplifyContext,
     ) -> Result<datafusion::logical_expr::simplify::ExprSimplifyResult> {
-        keep_only_for(TEXT_FOR_VARCHAR, args, info, athena_text_type)
+        use datafusion::logical_expr::simplify::ExprSimplifyResult;
+        let Some(value) = args.first() else {
+            return plan_err!("{} takes one argument", self.name);
+        };
+        if (self.needs)(&info.get_data_type(value)?) {
+            return Ok(ExprSimplifyResult::Original(args));
+        }
+        match args.into_iter().next() {
+            Some(value) => Ok(ExprSimplifyResult::Simplified(value)),
+            None => plan_err!("{} takes one argument", self.name),
+        }
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        use datafusion::arrow::array::StringBuilder;
         let value = args.args[0].to_array(args.number_rows)?;
-        if !athena_text_type(value.data_type()) {
-            return super::finish(&args.args, value);
-        }
-        let formatter = crate::render::ValueFormatter::try_new(value.as_ref())?;
-        let mut out = StringBuilder::with_capacity(value.len(), value.len() * 16);
-        for row in 0..value.len() {
-            if value.is_null(row) {
-                out.append_null();
-            } else {
-                out.append_value(formatter.to_string(row));
-            }
-        }
-        super::finish(&args.args, Arc::new(out.finish()))
+        let out = if (self.needs)(value.data_type()) {
+            (self.convert)(value)?
+        } else {
+            value
+        };
+        super::finish(&args.args, out)
     }
 }
 
-/// A one-argument wrapper that plans as its argument unless the argument's
-/// type is one `needs` it for (`round_for_integer_cast`,
-/// `text_for_varchar_cast`), so that other casts pay nothing for it.
-fn keep_only_for(
-    name: &str,
-    args: Vec<datafusion::logical_expr::Expr>,
-    info: &datafusion::logical_expr::simplify::SimplifyContext,
-    needs: impl Fn(&DataType) -> bool,
-) -> Result<datafusion::logical_expr::simplify::ExprSimplifyResult> {
-    use datafusion::logical_expr::simplify::ExprSimplifyResult;
-    let Some(value) = args.first() else {
-        return plan_err!("{name} takes one argument");
-    };
-    if needs(&info.get_data_type(value)?) {
-        return Ok(ExprSimplifyResult::Original(args));
-    }
-    match args.into_iter().next() {
-        Some(value) => Ok(ExprSimplifyResult::Simplified(value)),
-        None => plan_err!("{name} takes one argument"),
-    }
+/// `round_for_integer_cast(x)`: Trino casts a double or decimal to an
+/// integer type by rounding half away from zero (`CAST(17.5E0 AS bigint)` is
+/// 18); Arrow's cast truncates (17). Doubles, reals and decimals are rounded
+/// to whole numbers (same type).
+fn round_for_integer() -> ScalarUDF {
+    CastValue::udf(
+        ROUND_FOR_INTEGER,
+        |t| t.is_floating() || t.is_decimal(),
+        DataType::clone,
+        |value| {
+            use datafusion::arrow::array::Decimal128Array;
+            use datafusion::arrow::datatypes::{Decimal128Type, Float32Type, Float64Type};
+            Ok(match value.data_type() {
+                DataType::Float64 => Arc::new(
+                    value
+                        .as_primitive::<Float64Type>()
+                        .unary::<_, Float64Type>(f64::round),
+                ) as ArrayRef,
+                DataType::Float32 => Arc::new(
+                    value
+                        .as_primitive::<Float32Type>()
+                        .unary::<_, Float32Type>(f32::round),
+                ),
+                DataType::Decimal128(_, scale) if *scale > 0 => {
+                    let unit = 10i128.pow(u32::from(scale.unsigned_abs()));
+                    let rounded: Decimal128Array =
+                        value.as_primitive::<Decimal128Type>().unary(|v| {
+                            let (whole, part) = (v / unit, v % unit);
+                            let away = part.abs() * 2 >= unit;
+                            (whole + if away { v.signum() } else { 0 }) * unit
+                        });
+                    Arc::new(rounded.with_data_type(value.data_type().clone()))
+                }
+                _ => value,
+            })
+        },
+    )
+}
+
+/// `text_for_varchar_cast(x)`: Trino casts a timestamp to varchar as
+/// `2024-05-01 10:00:00.123` and a double as Java prints it (`1.0E20`);
+/// Arrow's cast writes `2024-05-01T10:00:00.123` and `100000000000000000000`.
+/// Timestamps, doubles and reals become Athena's text (as lathe prints
+/// them, `render::value`); every other type's Arrow text is Trino's.
+fn text_for_varchar() -> ScalarUDF {
+    CastValue::udf(
+        TEXT_FOR_VARCHAR,
+        |t| {
+            matches!(
+                t,
+                DataType::Timestamp(..) | DataType::Float64 | DataType::Float32 | DataType::Float16
+            )
+        },
+        |_| DataType::Utf8,
+        |value| {
+            use datafusion::arrow::array::StringBuilder;
+            let formatter = crate::render::ValueFormatter::try_new(value.as_ref())?;
+            let mut out = StringBuilder::with_capacity(value.len(), value.len() * 16);
+            for row in 0..value.len() {
+                if value.is_null(row) {
+                    out.append_null();
+                } else {
+                    out.append_value(formatter.to_string(row));
+                }
+            }
+            Ok(Arc::new(out.finish()))
+        },
+    )
 }
 
 /// `try_cast_row`, the twin `try(..)` plans `cast_row` as.

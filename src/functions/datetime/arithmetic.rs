@@ -263,7 +263,7 @@ fn interval_times(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> 
     let factor = args[1].to_array(rows)?;
     let exact = factor.data_type().is_integer();
     if !exact && !factor.data_type().is_floating() && !factor.data_type().is_decimal() {
-        return plan_err!(
+        return exec_err!(
             "an interval can be multiplied by a number, not by {}",
             factor.data_type()
         );
@@ -314,12 +314,7 @@ fn interval_times(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> 
         };
         match product {
             Some(p) => out.append_value(p),
-            None => {
-                return exec_err!(
-                    "interval multiplication overflows: {v:?} times row {}",
-                    i + 1
-                );
-            }
+            None => return exec_err!("interval multiplication overflows (row {})", i + 1),
         }
     }
     finish(args, Arc::new(out.finish()))
