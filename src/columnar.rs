@@ -9,16 +9,20 @@
 //! widen within a family as Parquet's do (`table::parquet_check`), and a
 //! file whose column changed family is refused naming the file and column.
 //!
-//! [`ColumnarSource`] is the scan's DataFusion `FileSource`; [`sink`] holds
+//! [`ColumnarSource`] is the scan's DataFusion `FileSource` (ORC stripes its
+//! filters rule out are skipped, see [`stripes`]); [`sink`] holds
 //! the writers CTAS and UNLOAD use for `format = 'ORC' | 'AVRO'`.
 
 use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::config::ConfigOptions;
 use datafusion::datasource::physical_plan::{FileScanConfig, FileSource};
 use datafusion::error::DataFusionError;
 use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::utils::conjunction;
+use datafusion::physical_plan::filter_pushdown::{FilterPushdownPropagation, PushedDown};
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::physical_plan::projection::ProjectionExprs;
 use datafusion_datasource::PartitionedFile;
@@ -30,11 +34,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::TableDef;
 use crate::error::Error;
+use stripes::StripeFilter;
 
 mod avro;
 mod conform;
 mod orc;
 pub(crate) mod sink;
+mod stripes;
 
 /// Which of the two formats a scan reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +119,9 @@ pub(crate) struct ColumnarSource {
     batch_size: Option<usize>,
     metrics: ExecutionPlanMetricsSet,
     projection: SplitProjection,
+    /// The filters pushed to the scan (ORC skips stripes with them; they
+    /// are still applied above the scan).
+    predicate: Option<Arc<dyn PhysicalExpr>>,
 }
 
 impl ColumnarSource {
@@ -123,6 +132,7 @@ impl ColumnarSource {
             options: Arc::new(options),
             batch_size: None,
             metrics: ExecutionPlanMetricsSet::new(),
+            predicate: None,
         }
     }
 
@@ -144,6 +154,11 @@ impl FileSource for ColumnarSource {
             schema: Arc::new(file_schema.project(&self.projection.file_indices)?),
             positions: self.projection.file_indices.clone(),
             options: Arc::clone(&self.options),
+            stripe_filter: self.predicate.as_ref().map(|predicate| StripeFilter {
+                predicate: Arc::clone(predicate),
+                schema: Arc::clone(self.table_schema.table_schema()),
+                data_fields: file_schema.fields().clone(),
+            }),
         };
         let opener = Arc::new(ColumnarOpener {
             batch_size: self.batch_size.unwrap_or(8192),
@@ -192,6 +207,28 @@ impl FileSource for ColumnarSource {
     // its byte range. An Avro file is read whole by one task.
     fn supports_repartitioning(&self) -> bool {
         self.options.format == ColumnarFormat::Orc
+    }
+
+    // ORC keeps each stripe's column statistics: the filters, evaluated
+    // against them, skip stripes. The rows of the stripes kept are still
+    // filtered above the scan, so every filter is reported as not pushed.
+    fn try_pushdown_filters(
+        &self,
+        filters: Vec<Arc<dyn PhysicalExpr>>,
+        _config: &ConfigOptions,
+    ) -> Result<FilterPushdownPropagation<Arc<dyn FileSource>>> {
+        let not_pushed = vec![PushedDown::No; filters.len()];
+        if self.options.format != ColumnarFormat::Orc || filters.is_empty() {
+            return Ok(FilterPushdownPropagation::with_parent_pushdown_result(
+                not_pushed,
+            ));
+        }
+        let mut source = self.clone();
+        source.predicate = Some(conjunction(self.predicate.iter().cloned().chain(filters)));
+        Ok(
+            FilterPushdownPropagation::with_parent_pushdown_result(not_pushed)
+                .with_updated_node(Arc::new(source) as Arc<dyn FileSource>),
+        )
     }
 
     fn apply_expressions(

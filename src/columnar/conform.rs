@@ -18,6 +18,7 @@ use datafusion::physical_expr_adapter::{
     DefaultPhysicalExprAdapterFactory, PhysicalExprAdapterFactory,
 };
 
+use super::stripes::StripeFilter;
 use super::{ColumnarOptions, file_error};
 use crate::table::parquet_check;
 
@@ -29,6 +30,8 @@ pub(crate) struct Target {
     pub(crate) positions: Vec<usize>,
     /// The scan's options.
     pub(crate) options: Arc<ColumnarOptions>,
+    /// The scan's filters, to skip ORC stripes by their statistics.
+    pub(crate) stripe_filter: Option<StripeFilter>,
 }
 
 impl Target {
@@ -43,15 +46,7 @@ impl Target {
             .fields()
             .iter()
             .zip(&self.positions)
-            .map(|(field, &position)| {
-                if options.by_position {
-                    (position < file_fields.len()).then_some(position)
-                } else {
-                    file_fields
-                        .iter()
-                        .position(|f| f.name().eq_ignore_ascii_case(field.name()))
-                }
-            })
+            .map(|(field, &position)| self.source(field.name(), position, file_fields))
             .collect();
         for ((field, &position), source) in self
             .schema
@@ -86,6 +81,23 @@ impl Target {
             }
         }
         Ok(sources)
+    }
+
+    /// The file column (an index into `file_fields`) that the table's data
+    /// column `name`, at `position` among them, reads.
+    pub(crate) fn source(
+        &self,
+        name: &str,
+        position: usize,
+        file_fields: &Fields,
+    ) -> Option<usize> {
+        if self.options.by_position {
+            (position < file_fields.len()).then_some(position)
+        } else {
+            file_fields
+                .iter()
+                .position(|f| f.name().eq_ignore_ascii_case(name))
+        }
     }
 
     /// What turns batches read with the schema `read` into the target's

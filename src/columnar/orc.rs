@@ -2,11 +2,12 @@
 //! (the footer, then the projected columns' streams of each stripe), and
 //! written for CTAS and UNLOAD.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Fields, SchemaRef};
 use datafusion::common::Result;
 use datafusion_datasource::PartitionedFile;
 use futures::future::BoxFuture;
@@ -16,7 +17,8 @@ use orc_rust::ArrowReaderBuilder;
 use orc_rust::compression::CompressionType;
 use orc_rust::projection::ProjectionMask;
 use orc_rust::reader::AsyncChunkReader;
-use orc_rust::{ArrowWriterBuilder, TimestampPrecision};
+use orc_rust::stripe::StripeMetadata;
+use orc_rust::{ArrowWriterBuilder, RowSelector, TimestampPrecision};
 
 use super::conform::Target;
 use super::file_error;
@@ -53,10 +55,21 @@ pub(super) async fn open(
         .collect();
     let mask = ProjectionMask::roots(root, indices);
     let mut builder = builder.with_projection(mask).with_batch_size(batch_size);
-    if let Some(range) = &file.range {
-        let start = usize::try_from(range.start).unwrap_or(usize::MAX);
-        let end = usize::try_from(range.end).unwrap_or(usize::MAX);
-        builder = builder.with_file_byte_range(start..end);
+    // The stripes this task reads: those that start in its byte range.
+    let range = match &file.range {
+        Some(range) => {
+            usize::try_from(range.start).unwrap_or(usize::MAX)
+                ..usize::try_from(range.end).unwrap_or(usize::MAX)
+        }
+        None => 0..usize::MAX,
+    };
+    let Some((bytes, selection)) = stripe_plan(&builder, &range, &target, file_schema.fields())
+    else {
+        return Ok(futures::stream::empty().boxed());
+    };
+    builder = builder.with_file_byte_range(bytes);
+    if let Some(selection) = selection {
+        builder = builder.with_row_selection(selection.into());
     }
     let read: SchemaRef = builder.schema();
     let conformer = target.conformer(&sources, file_schema.fields(), read, &name)?;
@@ -66,6 +79,51 @@ pub(super) async fn open(
         conformer.apply(&batch)
     });
     Ok(stream.boxed())
+}
+
+/// The bytes (where stripes start) and rows of a file a task reads: the
+/// stripes that start in its byte `range` and that the scan's filters may
+/// want; `None` when they want none of them. Skipped stripes at either end
+/// are not read at all; those between kept ones are fetched, not decoded.
+fn stripe_plan<R>(
+    builder: &ArrowReaderBuilder<R>,
+    range: &Range<usize>,
+    target: &Target,
+    file_fields: &Fields,
+) -> Option<(Range<usize>, Option<Vec<RowSelector>>)> {
+    let metadata = builder.file_metadata();
+    let offset = |s: &StripeMetadata| usize::try_from(s.offset()).unwrap_or(usize::MAX);
+    let stripes: Vec<&StripeMetadata> = metadata
+        .stripe_metadatas()
+        .iter()
+        .filter(|s| range.contains(&offset(s)))
+        .collect();
+    let keep = match &target.stripe_filter {
+        Some(filter) => filter.keep(metadata, &stripes, file_fields, |position| {
+            let name = filter.data_fields.get(position)?.name();
+            target.source(name, position, file_fields)
+        }),
+        None => vec![true; stripes.len()],
+    };
+    let first = keep.iter().position(|&k| k)?;
+    let last = keep.iter().rposition(|&k| k)?;
+    let bytes = offset(stripes[first])..offset(stripes[last]).saturating_add(1);
+    let kept = &keep[first..=last];
+    let selection = kept.contains(&false).then(|| {
+        stripes[first..=last]
+            .iter()
+            .zip(kept)
+            .map(|(stripe, &kept)| {
+                let rows = usize::try_from(stripe.number_of_rows()).unwrap_or(usize::MAX);
+                if kept {
+                    RowSelector::select(rows)
+                } else {
+                    RowSelector::skip(rows)
+                }
+            })
+            .collect()
+    });
+    Some((bytes, selection))
 }
 
 /// An object as `orc-rust` reads it: its size is known from the listing,

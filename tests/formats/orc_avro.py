@@ -127,6 +127,24 @@ def make(root):
     expected["orc_named"] = sorted(
         ([text(r["ID"]), text(r["Amount"]), None] for r in back), key=lambda r: int(r[0]))
 
+    # One ORC file of ten stripes of 1000 rows (Apache ORC's writer keeps
+    # each stripe's column statistics): filters skip stripes.
+    stripes = os.path.join(warehouse, "orc_stripes")
+    os.makedirs(stripes)
+    table = pa.table({
+        "id": pa.array(range(10000), pa.int64()),
+        "name": pa.array([f"n{i:05d}" for i in range(10000)]),
+        "price": pa.array([decimal.Decimal(i) / 100 for i in range(10000)],
+                          pa.decimal128(10, 2)),
+    })
+    orc.write_table(table, os.path.join(stripes, "part-0.orc"), stripe_size=4096,
+                    batch_size=1000)
+    assert orc.ORCFile(os.path.join(stripes, "part-0.orc")).nstripes == 10
+    with open(os.path.join(catalog, "orc_stripes.json"), "w") as f:
+        json.dump(glue("orc_stripes", [("id", "bigint"), ("name", "string"),
+                                       ("price", "decimal(10,2)")],
+                       "file://" + stripes, *ORC), f, indent=2)
+
     # Avro as Hive's AvroSerDe and Glue crawlers meet it: nullable unions,
     # logical types, an enum, an array; read by name.
     avro_dir = os.path.join(warehouse, "avro_events")
