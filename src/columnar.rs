@@ -37,6 +37,7 @@ use crate::error::Error;
 use stripes::StripeFilter;
 
 mod avro;
+pub(crate) mod avro_schema;
 mod conform;
 mod orc;
 pub(crate) mod sink;

@@ -1,4 +1,4 @@
-//! Hive type strings (as Glue stores them) to Arrow types.
+//! Hive type strings (as Glue stores them) to Arrow types, and back.
 //!
 //! The grammar is ATHENA.md §2: primitives, `decimal(p,s)`, `varchar(n)`,
 //! `char(n)`, and the nested `array<T>`, `map<K,V>` and `struct<name:T,...>`,
@@ -11,6 +11,55 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 
 /// The Arrow type a Hive `timestamp` maps to: Athena's `timestamp(3)`, no time zone.
 pub(crate) const TIMESTAMP: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
+
+/// The Hive type of an Arrow type, as Glue writes it (CTAS's columns, and an
+/// Avro table's columns from its Avro schema) (`bigint`,
+/// `decimal(10,2)`, `array<string>`, `struct<a:int>`, ...).
+pub(crate) fn of_arrow(data_type: &DataType) -> Option<String> {
+    Some(match data_type {
+        DataType::Boolean => "boolean".into(),
+        DataType::Int8 => "tinyint".into(),
+        DataType::Int16 | DataType::UInt8 => "smallint".into(),
+        DataType::Int32 | DataType::UInt16 => "int".into(),
+        DataType::Int64 | DataType::UInt32 => "bigint".into(),
+        DataType::Float32 => "float".into(),
+        DataType::Float64 => "double".into(),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 => {
+            format!("decimal({p},{s})")
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
+        DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::FixedSizeBinary(_) => "binary".into(),
+        // Avro's enums decode as dictionaries of their symbols.
+        DataType::Dictionary(_, values) => of_arrow(values)?,
+        DataType::Date32 | DataType::Date64 => "date".into(),
+        DataType::Timestamp(_, _) => "timestamp".into(),
+        DataType::List(f) | DataType::LargeList(f) => {
+            format!("array<{}>", of_arrow(f.data_type())?)
+        }
+        DataType::Struct(fields) => format!(
+            "struct<{}>",
+            fields
+                .iter()
+                .map(|f| Some(format!("{}:{}", f.name(), of_arrow(f.data_type())?)))
+                .collect::<Option<Vec<_>>>()?
+                .join(",")
+        ),
+        DataType::Map(entries, _) => {
+            let DataType::Struct(kv) = entries.data_type() else {
+                return None;
+            };
+            format!(
+                "map<{},{}>",
+                of_arrow(kv.first()?.data_type())?,
+                of_arrow(kv.get(1)?.data_type())?
+            )
+        }
+        _ => return None,
+    })
+}
 
 /// Parses a Hive type string into an Arrow type.
 ///
@@ -333,5 +382,36 @@ mod tests {
                 .unwrap_err()
                 .contains("nested deeper")
         );
+    }
+
+    #[test]
+    fn arrow_types_get_their_hive_names() {
+        let item = Arc::new(Field::new("item", DataType::Utf8, true));
+        let nested = DataType::Struct(Fields::from(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("tags", DataType::List(item), true),
+        ]));
+        assert_eq!(
+            of_arrow(&nested).unwrap(),
+            "struct<id:int,tags:array<string>>"
+        );
+        assert_eq!(
+            of_arrow(&DataType::Decimal128(10, 2)).unwrap(),
+            "decimal(10,2)"
+        );
+        assert_eq!(
+            of_arrow(&DataType::Timestamp(TimeUnit::Nanosecond, None)).unwrap(),
+            "timestamp"
+        );
+        assert_eq!(of_arrow(&DataType::Utf8View).unwrap(), "string");
+        assert_eq!(
+            of_arrow(&DataType::Dictionary(
+                Box::new(DataType::Int32),
+                Box::new(DataType::Utf8)
+            ))
+            .unwrap(),
+            "string"
+        );
+        assert_eq!(of_arrow(&DataType::Null), None);
     }
 }

@@ -86,7 +86,7 @@ impl GlueTableProvider {
     }
 
     /// The provider of `def`; a Delta table's log is read now, for its
-    /// schema and files.
+    /// schema and files, and an Avro table's Avro schema, for its columns.
     pub(crate) async fn open(
         def: Arc<TableDef>,
         catalog: Arc<dyn Catalog>,
@@ -94,6 +94,7 @@ impl GlueTableProvider {
         runtime: &RuntimeEnv,
     ) -> crate::error::Result<Self> {
         if def.format != StorageFormat::Delta {
+            let def = crate::columnar::avro_schema::resolved(def, &map, runtime).await?;
             return Ok(Self::new(def, catalog, map));
         }
         let (resolved, snapshot) = crate::delta::load(&def, &map, runtime).await?;

@@ -119,6 +119,35 @@ async fn lathe_reads_orc_and_avro_as_their_writers_read_them() {
     )
     .await;
     assert_eq!(Value::Array(avro), expected["avro_events"]);
+
+    // Columns from the table's Avro schema (literal, or a file it names),
+    // not from the catalog: a field the files lack reads as NULL.
+    for table in ["avro_literal", "avro_url"] {
+        let described = rows(&engine, &format!("DESCRIBE {table}")).await;
+        assert_eq!(
+            described,
+            vec![
+                serde_json::json!(["id", "bigint", "event id"]),
+                serde_json::json!(["name", "string", ""]),
+                serde_json::json!(["score", "float", ""]),
+                serde_json::json!(["added", "int", ""]),
+            ],
+            "{table}"
+        );
+        let read = rows(
+            &engine,
+            &format!(
+                "SELECT CAST(id AS varchar), name, CAST(score AS varchar), CAST(added AS varchar) \
+                 FROM {table} ORDER BY id"
+            ),
+        )
+        .await;
+        assert_eq!(
+            Value::Array(read),
+            expected["avro_reader_schema"],
+            "{table}"
+        );
+    }
 }
 
 /// The rows the scans of a query read from their files (before the

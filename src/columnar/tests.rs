@@ -267,3 +267,66 @@ async fn orc_stripes_without_statistics_are_all_read() {
     let ids = ids_under(predicate).await;
     assert_eq!((ids.len(), ids[0], ids[2999]), (3000, 0, 2999));
 }
+
+#[test]
+fn an_avro_schema_gives_the_tables_columns_as_glue_spells_them() {
+    let json = r#"{"type": "record", "name": "flight", "fields": [
+        {"name": "Yr", "type": "int", "doc": "the year"},
+        {"name": "carrier", "type": ["null", "string"], "default": null},
+        {"name": "fare", "type": {"type": "bytes", "logicalType": "decimal", "precision": 9, "scale": 2}},
+        {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+        {"name": "departs", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "kind", "type": {"type": "enum", "name": "kind", "symbols": ["A", "B"]}},
+        {"name": "legs", "type": {"type": "array", "items": "long"}},
+        {"name": "tags", "type": {"type": "map", "values": "double"}},
+        {"name": "crew", "type": {"type": "record", "name": "crew", "fields": [
+            {"name": "pilot", "type": "string"}, {"name": "size", "type": "float"}]}},
+        {"name": "raw", "type": {"type": "fixed", "name": "md5", "size": 16}},
+        {"name": "ok", "type": "boolean"}
+    ]}"#;
+    let columns = super::avro_schema::columns(json).unwrap();
+    let spelled: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.type_string.as_str()))
+        .collect();
+    assert_eq!(
+        spelled,
+        [
+            ("yr", "int"),
+            ("carrier", "string"),
+            ("fare", "decimal(9,2)"),
+            ("day", "date"),
+            ("departs", "timestamp"),
+            ("kind", "string"),
+            ("legs", "array<bigint>"),
+            ("tags", "map<string,double>"),
+            ("crew", "struct<pilot:string,size:float>"),
+            ("raw", "binary"),
+            ("ok", "boolean"),
+        ]
+    );
+    assert_eq!(columns[0].comment.as_deref(), Some("the year"));
+    assert_eq!(columns[1].comment, None);
+}
+
+#[test]
+fn an_avro_schema_that_gives_no_columns_says_why() {
+    let columns = super::avro_schema::columns;
+    assert!(columns("{not json").unwrap_err().starts_with("is not JSON"));
+    assert_eq!(
+        columns(r#"{"type": "array", "items": "int"}"#).unwrap_err(),
+        "is not an Avro record schema (its \"type\" is not \"record\")"
+    );
+    assert!(
+        columns(r#"{"type": "record", "name": "r", "fields": [{"name": "x", "type": "nosuch"}]}"#)
+            .unwrap_err()
+            .starts_with("is not a valid Avro schema"),
+    );
+    let union =
+        r#"{"type": "record", "name": "r", "fields": [{"name": "x", "type": ["int", "string"]}]}"#;
+    assert!(
+        columns(union)
+            .unwrap_err()
+            .starts_with("has field x of a type Athena's tables cannot hold"),
+    );
+}

@@ -12,7 +12,6 @@
 
 use std::path::PathBuf;
 
-use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Column as DfColumn;
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::{Expr, cast};
@@ -26,6 +25,7 @@ use crate::catalog::glue_json::{
 use crate::catalog::glue_json::{GlueColumn, GlueTable, SerdeInfo, StorageDescriptor};
 use crate::catalog::{PartitionDef, StorageFormat, TableDef, unescape_partition_value};
 use crate::error::{Error, Result};
+use crate::hive_type::of_arrow;
 
 const CTAS: &str = "CREATE TABLE AS";
 const INSERT: &str = "INSERT INTO";
@@ -217,7 +217,7 @@ fn table_def(
     let columns = fields
         .iter()
         .map(|f| {
-            let type_string = hive_type(f.data_type()).ok_or_else(|| {
+            let type_string = of_arrow(f.data_type()).ok_or_else(|| {
                 invalid(
                     CTAS,
                     format!(
@@ -300,77 +300,4 @@ fn table_def(
     };
     let path = PathBuf::from(format!("{database}/{name}.json"));
     glue.into_table_def(&path, database, name)
-}
-
-/// The Hive type of an Arrow type, as Glue writes it (`bigint`,
-/// `decimal(10,2)`, `array<string>`, `struct<a:int>`, ...).
-fn hive_type(data_type: &DataType) -> Option<String> {
-    Some(match data_type {
-        DataType::Boolean => "boolean".into(),
-        DataType::Int8 => "tinyint".into(),
-        DataType::Int16 | DataType::UInt8 => "smallint".into(),
-        DataType::Int32 | DataType::UInt16 => "int".into(),
-        DataType::Int64 | DataType::UInt32 => "bigint".into(),
-        DataType::Float32 => "float".into(),
-        DataType::Float64 => "double".into(),
-        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 => {
-            format!("decimal({p},{s})")
-        }
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => "binary".into(),
-        DataType::Date32 | DataType::Date64 => "date".into(),
-        DataType::Timestamp(_, _) => "timestamp".into(),
-        DataType::List(f) | DataType::LargeList(f) => {
-            format!("array<{}>", hive_type(f.data_type())?)
-        }
-        DataType::Struct(fields) => format!(
-            "struct<{}>",
-            fields
-                .iter()
-                .map(|f| Some(format!("{}:{}", f.name(), hive_type(f.data_type())?)))
-                .collect::<Option<Vec<_>>>()?
-                .join(",")
-        ),
-        DataType::Map(entries, _) => {
-            let DataType::Struct(kv) = entries.data_type() else {
-                return None;
-            };
-            format!(
-                "map<{},{}>",
-                hive_type(kv.first()?.data_type())?,
-                hive_type(kv.get(1)?.data_type())?
-            )
-        }
-        _ => return None,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use datafusion::arrow::datatypes::{Field, Fields, TimeUnit};
-    use std::sync::Arc;
-
-    #[test]
-    fn arrow_types_get_their_hive_names() {
-        let item = Arc::new(Field::new("item", DataType::Utf8, true));
-        let nested = DataType::Struct(Fields::from(vec![
-            Field::new("id", DataType::Int32, true),
-            Field::new("tags", DataType::List(item), true),
-        ]));
-        assert_eq!(
-            hive_type(&nested).unwrap(),
-            "struct<id:int,tags:array<string>>"
-        );
-        assert_eq!(
-            hive_type(&DataType::Decimal128(10, 2)).unwrap(),
-            "decimal(10,2)"
-        );
-        assert_eq!(
-            hive_type(&DataType::Timestamp(TimeUnit::Nanosecond, None)).unwrap(),
-            "timestamp"
-        );
-        assert_eq!(hive_type(&DataType::Utf8View).unwrap(), "string");
-        assert_eq!(hive_type(&DataType::Null), None);
-    }
 }

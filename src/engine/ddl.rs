@@ -227,13 +227,14 @@ impl Engine {
     }
 
     /// A table's definition as Athena describes it: a Delta table's columns
-    /// are its transaction log's, not Glue's placeholder.
+    /// are its transaction log's, not Glue's placeholder, and an Avro table
+    /// that names an Avro schema has that schema's columns.
     async fn described_def(&self, table: &TableName) -> Result<Arc<TableDef>> {
         let def = self.table_def(table).await?;
-        if def.format != StorageFormat::Delta {
-            return Ok(def);
-        }
         let runtime = self.ctx.runtime_env();
+        if def.format != StorageFormat::Delta {
+            return crate::columnar::avro_schema::resolved(def, &self.map, &runtime).await;
+        }
         let (resolved, _) = crate::delta::load(&def, &self.map, &runtime).await?;
         Ok(Arc::new(resolved))
     }

@@ -194,6 +194,34 @@ def make(root):
                              None])
     expected["avro_events"] = rows
 
+    # Tables whose columns come from an Avro schema, as Hive's AvroSerDe
+    # takes them (the catalog's columns are ignored): a reader schema with
+    # a field the files lack, as a literal and as a file the table names.
+    reader_schema = {
+        "type": "record", "name": "event", "namespace": "lathe.test",
+        "fields": [
+            {"name": "id", "type": "long", "doc": "event id"},
+            {"name": "name", "type": ["null", "string"], "default": None},
+            {"name": "score", "type": "float"},
+            {"name": "added", "type": ["null", "int"], "default": None},
+        ],
+    }
+    placeholder = [("col", "array<string>")]
+    with open(os.path.join(catalog, "avro_literal.json"), "w") as f:
+        json.dump(glue("avro_literal", placeholder, "file://" + avro_dir, *AVRO,
+                       serde_parameters={"avro.schema.literal": json.dumps(reader_schema)}),
+                  f, indent=2)
+    avsc = os.path.join(root, "schemas", "event.avsc")
+    os.makedirs(os.path.dirname(avsc))
+    with open(avsc, "w") as f:
+        json.dump(reader_schema, f)
+    with open(os.path.join(catalog, "avro_url.json"), "w") as f:
+        table = glue("avro_url", [], "file://" + avro_dir, *AVRO)
+        table["Table"]["Parameters"]["avro.schema.url"] = "file://" + avsc
+        json.dump(table, f, indent=2)
+    expected["avro_reader_schema"] = [
+        [text(r[0]), r[1], text(r[7]), None] for r in rows]
+
     with open(os.path.join(root, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2)
 

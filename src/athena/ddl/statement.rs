@@ -274,7 +274,22 @@ impl Parser<'_> {
             iceberg_partitioning: iceberg.then(Vec::new),
             ..CreateTable::default()
         };
-        t.columns = self.column_defs()?;
+        // Hive lets an Avro table that names its Avro schema omit its
+        // columns (they are the schema's); checked once its clauses are read.
+        let columns_at = self.offset();
+        let clause_next = [
+            "COMMENT",
+            "PARTITIONED",
+            "ROW",
+            "STORED",
+            "LOCATION",
+            "TBLPROPERTIES",
+        ]
+        .iter()
+        .any(|kw| self.is_kw(kw));
+        if !clause_next {
+            t.columns = self.column_defs()?;
+        }
         let mut seen: Vec<&str> = Vec::new();
         loop {
             let at = self.offset();
@@ -323,6 +338,14 @@ impl Parser<'_> {
             t.serde.get_or_insert_with(|| serde.to_string());
             t.input_format = Some(input.to_string());
             t.output_format = Some(output.to_string());
+        }
+        if t.columns.is_empty() && !names_avro_schema(&t) {
+            return Err(self.error_at(
+                columns_at,
+                "expected the table's columns in parentheses (only an Avro table with \
+                 avro.schema.literal or avro.schema.url may leave them out)"
+                    .into(),
+            ));
         }
         Ok(t)
     }
@@ -572,4 +595,20 @@ impl Parser<'_> {
         out.push(self.text.get(start..end).unwrap_or_default().to_string());
         Ok(out)
     }
+}
+
+/// Whether `t` is an Avro table whose columns its Avro schema gives.
+fn names_avro_schema(t: &CreateTable) -> bool {
+    let avro = t
+        .serde
+        .as_deref()
+        .is_some_and(|s| s.ends_with(".AvroSerDe"));
+    avro && t
+        .serde_properties
+        .iter()
+        .chain(&t.properties)
+        .any(|(k, _)| {
+            k.eq_ignore_ascii_case("avro.schema.literal")
+                || k.eq_ignore_ascii_case("avro.schema.url")
+        })
 }
