@@ -8,14 +8,25 @@
 //! The log is replayed here: the newest checkpoint named by
 //! `_last_checkpoint` (a Parquet file of actions), then each JSON commit
 //! after it, in order; an `add` makes a file live, a `remove` retires it.
+//! A file is keyed by its path and its deletion vector, so a commit that
+//! replaces a file's vector retires the old pair and adds the new one.
 //! The live files are then scanned by `table` like any Parquet table's, each
 //! with its partition values from the log, pruned by the query's filters on
-//! partition columns. Why not the `deltalake` crate: its DataFusion provider
-//! brings its own object stores, schema adapter and a second SQL parser
-//! version into the build, and lathe needs only this replay to keep its own
-//! location maps, `--stats` counting and Athena's column rules; what it does
-//! not read (deletion vectors, column mapping, v2 checkpoints) it refuses
-//! naming the table.
+//! partition columns:
+//! - deletion vectors ([`deletion_vector`]) are read for the files that
+//!   survive pruning, when the query is planned, through the counted object
+//!   stores; their positions become each file's row selection;
+//! - under column mapping (modes `name` and `id`) the columns keep the
+//!   log's logical names while the files are read by each column's
+//!   `delta.columnMapping.physicalName`, and `add.partitionValues` are
+//!   looked up by it too; struct fields mapped below the top level are
+//!   refused, as DataFusion casts structs by field name.
+//!
+//! Why not the `deltalake` crate: its DataFusion provider brings its own
+//! object stores, schema adapter and a second SQL parser version into the
+//! build, and lathe needs only this replay to keep its own location maps,
+//! `--stats` counting and Athena's column rules; what it does not read (v2
+//! checkpoints, other reader features) it refuses naming the table.
 
 use std::collections::{BTreeMap, HashMap};
 
