@@ -318,7 +318,7 @@ impl GlueTableProvider {
             .collect();
         let deletes = futures::stream::iter(with_vectors)
             .map(move |file| {
-                let (runtime, table) = (Arc::clone(&runtime), table.clone());
+                let (runtime, table) = (Arc::clone(runtime), table.clone());
                 async move {
                     let deletes = file.deletes(&table, &runtime).await?;
                     Ok::<_, Error>(deletes.map(|d| ((file.store, file.location), d)))

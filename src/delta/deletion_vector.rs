@@ -167,7 +167,10 @@ impl DeletionVector {
                 // The version byte and the framed bitmap, in one request
                 // when they are adjacent (the first bitmap of a file).
                 let ranges: Vec<Range<u64>> = if *offset <= 1 {
-                    vec![0..framed.end]
+                    vec![Range {
+                        start: 0,
+                        end: framed.end,
+                    }]
                 } else {
                     vec![0..1, framed]
                 };

@@ -154,7 +154,7 @@ fn a_deletion_vector_change_replaces_the_file_in_either_order() {
         format!("{add_new}\n{remove_old}"),
         format!("{remove_old}\n{add_new}"),
     ] {
-        let replay = replay_text(&[&format!("{with_old}"), &second]);
+        let replay = replay_text(&[&with_old, &second]);
         let live: Vec<_> = replay.live.values().collect();
         assert_eq!(live.len(), 1);
         assert_eq!(
