@@ -8,14 +8,25 @@
 //! The log is replayed here: the newest checkpoint named by
 //! `_last_checkpoint` (a Parquet file of actions), then each JSON commit
 //! after it, in order; an `add` makes a file live, a `remove` retires it.
+//! A file is keyed by its path and its deletion vector, so a commit that
+//! replaces a file's vector retires the old pair and adds the new one.
 //! The live files are then scanned by `table` like any Parquet table's, each
 //! with its partition values from the log, pruned by the query's filters on
-//! partition columns. Why not the `deltalake` crate: its DataFusion provider
-//! brings its own object stores, schema adapter and a second SQL parser
-//! version into the build, and lathe needs only this replay to keep its own
-//! location maps, `--stats` counting and Athena's column rules; what it does
-//! not read (deletion vectors, column mapping, v2 checkpoints) it refuses
-//! naming the table.
+//! partition columns:
+//! - deletion vectors ([`deletion_vector`]) are read for the files that
+//!   survive pruning, when the query is planned, through the counted object
+//!   stores; their positions become each file's row selection;
+//! - under column mapping (modes `name` and `id`) the columns keep the
+//!   log's logical names while the files are read by each column's
+//!   `delta.columnMapping.physicalName`, and `add.partitionValues` are
+//!   looked up by it too; struct fields mapped below the top level are
+//!   refused, as DataFusion casts structs by field name.
+//!
+//! Why not the `deltalake` crate: its DataFusion provider brings its own
+//! object stores, schema adapter and a second SQL parser version into the
+//! build, and lathe needs only this replay to keep its own location maps,
+//! `--stats` counting and Athena's column rules; what it does not read (v2
+//! checkpoints, other reader features) it refuses naming the table.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,6 +34,7 @@ use bytes::Bytes;
 use datafusion::arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray, StructArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -36,8 +48,12 @@ use crate::error::{Error, Result};
 use crate::storage::{LocationMap, resolve};
 use crate::table::partitions::HIVE_DEFAULT_PARTITION;
 
+mod deletion_vector;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use deletion_vector::DeletionVector;
+use deletion_vector::Descriptor;
 
 /// Whether Glue's table parameters describe a Delta table.
 pub(crate) fn is_delta(parameters: &HashMap<String, String>) -> bool {
@@ -53,14 +69,19 @@ pub(crate) fn is_delta(parameters: &HashMap<String, String>) -> bool {
 const READ_FEATURES: [&str; 4] = [
     "timestampNtz",
     "vacuumProtocolCheck",
-    // Refused below only when a file or the metadata actually uses them.
     "deletionVectors",
     "columnMapping",
 ];
 
+/// The metadata key of a field's name in the data files under column
+/// mapping.
+const PHYSICAL_NAME: &str = "delta.columnMapping.physicalName";
+
 /// A live data file of the table.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DeltaFile {
+    /// Its path as the log names it, for messages.
+    pub(crate) path: String,
     /// The store it is in (the table's, unless the log names it absolutely).
     pub(crate) store: ObjectStoreUrl,
     /// Its path in that store.
@@ -71,12 +92,18 @@ pub(crate) struct DeltaFile {
     pub(crate) size: u64,
     /// Milliseconds since the epoch.
     pub(crate) modification_time: i64,
+    /// The rows later commits deleted from it, if any.
+    pub(crate) deletion_vector: Option<DeletionVector>,
 }
 
 /// The table's live files at its latest version.
 #[derive(Debug, Clone)]
 pub(crate) struct DeltaSnapshot {
     pub(crate) files: Vec<DeltaFile>,
+    /// Under column mapping, the data columns as the files name them (the
+    /// table's columns in order, each under its physical name, nested
+    /// struct fields too); `None` when the files use the log's names.
+    pub(crate) physical_columns: Option<Vec<Column>>,
 }
 
 impl DeltaFile {
@@ -91,6 +118,39 @@ impl DeltaFile {
             version: None,
         }
     }
+
+    /// The file's row count and its deleted row positions (sorted), when
+    /// it has a deletion vector. The row count is the footer's, read
+    /// through the runtime's metadata cache, so the scan (and `--stats`)
+    /// meets the footer once.
+    pub(crate) async fn deletes(
+        &self,
+        table: &str,
+        runtime: &RuntimeEnv,
+    ) -> Result<Option<(u64, Vec<u64>)>> {
+        let Some(dv) = &self.deletion_vector else {
+            return Ok(None);
+        };
+        let invalid = |reason: String| Error::InvalidDelta {
+            table: table.to_string(),
+            file: self.path.clone(),
+            reason,
+        };
+        let positions = dv.deleted_rows(runtime).await.map_err(invalid)?;
+        let store = runtime.object_store(&self.store)?;
+        let metadata = DFParquetMetadata::new(store.as_ref(), &self.object_meta())
+            .with_file_metadata_cache(Some(runtime.cache_manager.get_file_metadata_cache()))
+            .fetch_metadata()
+            .await?;
+        let rows = metadata.file_metadata().num_rows().max(0) as u64;
+        if let Some(last) = positions.last().filter(|p| **p >= rows) {
+            return Err(invalid(format!(
+                "has a deletion vector in {} that deletes row {last} of a file of {rows} rows",
+                dv.display()
+            )));
+        }
+        Ok(Some((rows, positions)))
+    }
 }
 
 /// What the replay accumulates.
@@ -99,8 +159,10 @@ struct Replay {
     version: i64,
     metadata: Option<Metadata>,
     protocol: Option<Protocol>,
-    /// Live files by path.
-    live: BTreeMap<String, Add>,
+    /// Live files by path and deletion vector: a commit that changes a
+    /// file's deletion vector removes the pair with the old one and adds
+    /// the pair with the new one, in either order.
+    live: BTreeMap<(String, String), Add>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -131,12 +193,25 @@ struct Add {
     #[serde(default)]
     modification_time: i64,
     #[serde(default)]
-    deletion_vector: Option<Value>,
+    deletion_vector: Option<Descriptor>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Remove {
     path: String,
+    #[serde(default)]
+    deletion_vector: Option<Descriptor>,
+}
+
+/// The key of a live file: its path and its deletion vector's unique id
+/// (the protocol's `dvId`: storage type, path or inline bitmap, offset).
+fn file_key(path: &str, dv: Option<&Descriptor>) -> (String, String) {
+    let id = dv.map_or_else(String::new, |d| match d.offset {
+        Some(offset) => format!("{}{}@{offset}", d.storage_type, d.path_or_inline_dv),
+        None => format!("{}{}", d.storage_type, d.path_or_inline_dv),
+    });
+    (path.to_string(), id)
 }
 
 /// One line of a JSON commit: at most one action each.
@@ -152,10 +227,12 @@ struct Action {
 impl Replay {
     fn apply(&mut self, action: Action) {
         if let Some(add) = action.add {
-            self.live.insert(add.path.clone(), add);
+            self.live
+                .insert(file_key(&add.path, add.deletion_vector.as_ref()), add);
         }
         if let Some(remove) = action.remove {
-            self.live.remove(&remove.path);
+            self.live
+                .remove(&file_key(&remove.path, remove.deletion_vector.as_ref()));
         }
         if let Some(metadata) = action.meta_data {
             self.metadata = Some(metadata);
@@ -276,21 +353,14 @@ pub(crate) async fn load(
             "has no metaData or protocol action".into(),
         ));
     };
-    check_protocol(&protocol, &metadata).map_err(|reason| invalid(&log_display, reason))?;
-    let (columns, partition_keys) =
-        columns(&metadata).map_err(|reason| invalid(&log_display, reason))?;
+    check_protocol(&protocol).map_err(|reason| invalid(&log_display, reason))?;
+    let schema = columns(&metadata).map_err(|reason| invalid(&log_display, reason))?;
     let mut files = Vec::with_capacity(replay.live.len());
     for add in replay.live.into_values() {
-        if add.deletion_vector.as_ref().is_some_and(|dv| !dv.is_null()) {
-            return Err(invalid(
-                &add.path,
-                "has a deletion vector, which lathe does not apply yet; run OPTIMIZE or \
-                 REORG TABLE ... APPLY (PURGE) in Spark to rewrite it"
-                    .into(),
-            ));
-        }
-        let partition_values = metadata
-            .partition_columns
+        // Keyed by each partition column's physical name under column
+        // mapping, by its name otherwise.
+        let partition_values = schema
+            .partition_physical
             .iter()
             .map(|c| {
                 add.partition_values
@@ -300,6 +370,12 @@ pub(crate) async fn load(
                     .unwrap_or_else(|| HIVE_DEFAULT_PARTITION.to_string())
             })
             .collect();
+        let deletion_vector = add
+            .deletion_vector
+            .as_ref()
+            .map(|d| DeletionVector::locate(d, &root, map))
+            .transpose()
+            .map_err(|reason| invalid(&add.path, reason))?;
         let path = percent_decode(&add.path);
         let (store, location) = if path.contains("://") {
             let resolved = resolve(&path, map)?;
@@ -310,17 +386,25 @@ pub(crate) async fn load(
             (root.store.clone(), location)
         };
         files.push(DeltaFile {
+            path: add.path.clone(),
             store,
             location,
             partition_values,
             size: add.size,
             modification_time: add.modification_time,
+            deletion_vector,
         });
     }
     let mut resolved = def.clone();
-    resolved.columns = columns;
-    resolved.partition_keys = partition_keys;
-    Ok((resolved, DeltaSnapshot { files }))
+    resolved.columns = schema.data;
+    resolved.partition_keys = schema.partition_keys;
+    Ok((
+        resolved,
+        DeltaSnapshot {
+            files,
+            physical_columns: schema.physical,
+        },
+    ))
 }
 
 async fn read(store: &dyn ObjectStore, meta: &ObjectMeta) -> Result<Bytes> {
@@ -328,7 +412,7 @@ async fn read(store: &dyn ObjectStore, meta: &ObjectMeta) -> Result<Bytes> {
 }
 
 /// Refuses what this replay does not read correctly.
-fn check_protocol(protocol: &Protocol, metadata: &Metadata) -> Result<(), String> {
+fn check_protocol(protocol: &Protocol) -> Result<(), String> {
     if protocol.min_reader_version > 3 {
         return Err(format!(
             "needs a Delta reader of version {}; lathe reads versions 1 to 3",
@@ -345,28 +429,52 @@ fn check_protocol(protocol: &Protocol, metadata: &Metadata) -> Result<(), String
             "uses the Delta reader feature {feature}, which lathe does not read yet"
         ));
     }
-    let mapping = metadata
+    Ok(())
+}
+
+/// Whether the data files name columns by their physical names: column
+/// mapping mode `name` or `id`. Both are read by physical name: every
+/// mapped field carries one, and an `id`-mode writer names the Parquet
+/// columns by it as well as giving them field ids.
+fn column_mapping(metadata: &Metadata) -> Result<bool, String> {
+    let mode = metadata
         .configuration
         .get("delta.columnMapping.mode")
         .cloned()
         .flatten()
         .unwrap_or_default();
-    if !mapping.is_empty() && !mapping.eq_ignore_ascii_case("none") {
-        return Err(format!(
-            "uses Delta column mapping (mode {mapping}), which lathe does not read yet"
-        ));
+    match mode.to_ascii_lowercase().as_str() {
+        "" | "none" => Ok(false),
+        "name" | "id" => Ok(true),
+        _ => Err(format!(
+            "uses Delta column mapping mode {mode}, which the Delta protocol does not define \
+             (none, name or id)"
+        )),
     }
-    Ok(())
+}
+
+/// The table's columns as the log defines them.
+#[derive(Debug)]
+struct LogSchema {
+    data: Vec<Column>,
+    partition_keys: Vec<Column>,
+    /// See [`DeltaSnapshot::physical_columns`].
+    physical: Option<Vec<Column>>,
+    /// The keys of the partition columns' values in `add.partitionValues`
+    /// (physical names under column mapping), in partition-column order.
+    partition_physical: Vec<String>,
 }
 
 /// The table's data columns and partition columns, from the log's schema.
-fn columns(metadata: &Metadata) -> Result<(Vec<Column>, Vec<Column>), String> {
+fn columns(metadata: &Metadata) -> Result<LogSchema, String> {
+    let mapped = column_mapping(metadata)?;
     let schema: Value = serde_json::from_str(&metadata.schema_string)
         .map_err(|e| format!("has a schemaString that is not JSON ({e})"))?;
     let fields = schema["fields"]
         .as_array()
         .ok_or("has a schemaString without fields")?;
     let mut data = Vec::new();
+    let mut physical = Vec::new();
     let mut keys = Vec::new();
     for field in fields {
         let name = field["name"]
@@ -376,6 +484,11 @@ fn columns(metadata: &Metadata) -> Result<(Vec<Column>, Vec<Column>), String> {
         let type_string = hive_type(&field["type"])?;
         let data_type = crate::hive_type::parse_hive_type(&type_string)
             .map_err(|e| format!("has column {name} of type {type_string}: {e}"))?;
+        let physical_name = if mapped {
+            physical_name(field)?.to_string()
+        } else {
+            name.clone()
+        };
         let comment = field["metadata"]["comment"].as_str().map(str::to_string);
         let column = Column {
             name,
@@ -388,19 +501,67 @@ fn columns(metadata: &Metadata) -> Result<(Vec<Column>, Vec<Column>), String> {
             .iter()
             .any(|p| p.eq_ignore_ascii_case(&column.name))
         {
-            keys.push(column);
+            keys.push((column, physical_name));
         } else {
+            if mapped {
+                // DataFusion casts structs by field name, so a struct read
+                // under its fields' physical names cannot be cast back to
+                // the logical names; Spark and delta-rs map nested fields.
+                if maps_nested_fields(&field["type"]) {
+                    return Err(format!(
+                        "has column {} whose nested fields are column-mapped, which lathe does \
+                         not read yet",
+                        column.name
+                    ));
+                }
+                physical.push(Column {
+                    name: physical_name,
+                    ..column.clone()
+                });
+            }
             data.push(column);
         }
     }
     // Partition columns in the log's partitionColumns order.
-    keys.sort_by_key(|k| {
+    keys.sort_by_key(|(k, _)| {
         metadata
             .partition_columns
             .iter()
             .position(|p| p.eq_ignore_ascii_case(&k.name))
     });
-    Ok((data, keys))
+    let (partition_keys, partition_physical) = keys.into_iter().unzip();
+    Ok(LogSchema {
+        data,
+        partition_keys,
+        physical: mapped.then_some(physical),
+        partition_physical,
+    })
+}
+
+/// A schema field's physical name under column mapping.
+fn physical_name(field: &Value) -> Result<&str, String> {
+    field["metadata"][PHYSICAL_NAME].as_str().ok_or_else(|| {
+        format!(
+            "has field {} without a {PHYSICAL_NAME}, which column mapping needs",
+            field["name"]
+        )
+    })
+}
+
+/// Whether a struct within Delta type `t` names a field differently in
+/// the data files (column mapping below the top level).
+fn maps_nested_fields(t: &Value) -> bool {
+    match t["type"].as_str() {
+        Some("struct") => t["fields"].as_array().into_iter().flatten().any(|f| {
+            f["metadata"][PHYSICAL_NAME]
+                .as_str()
+                .is_some_and(|p| Some(p) != f["name"].as_str())
+                || maps_nested_fields(&f["type"])
+        }),
+        Some("array") => maps_nested_fields(&t["elementType"]),
+        Some("map") => maps_nested_fields(&t["keyType"]) || maps_nested_fields(&t["valueType"]),
+        _ => false,
+    }
 }
 
 /// A Delta schema type (a name, or a struct, array or map object) in Hive's
@@ -502,7 +663,9 @@ fn batch_actions(batch: &RecordBatch) -> Result<Vec<Action>, String> {
     let add_path = add.as_ref().and_then(|p| p.text("path"));
     let add_size = add.as_ref().and_then(|p| p.int("size"));
     let add_time = add.as_ref().and_then(|p| p.int("modificationTime"));
+    let add_dv = add.as_ref().and_then(DvColumns::new);
     let remove_path = remove.as_ref().and_then(|p| p.text("path"));
+    let remove_dv = remove.as_ref().and_then(DvColumns::new);
     let schema_string = metadata.as_ref().and_then(|p| p.text("schemaString"));
     let reader_version = protocol.as_ref().and_then(|p| p.int("minReaderVersion"));
     let mut actions = Vec::with_capacity(batch.num_rows());
@@ -519,16 +682,13 @@ fn batch_actions(batch: &RecordBatch) -> Result<Vec<Action>, String> {
                 partition_values: add.string_map("partitionValues", row),
                 size: int_at(&add_size, row).unwrap_or(0).max(0) as u64,
                 modification_time: int_at(&add_time, row).unwrap_or(0),
-                deletion_vector: add
-                    .array
-                    .column_by_name("deletionVector")
-                    .filter(|dv| dv.is_valid(row))
-                    .map(|_| Value::Bool(true)),
+                deletion_vector: add_dv.as_ref().and_then(|dv| dv.at(row)).transpose()?,
             });
         }
         if remove.as_ref().is_some_and(|p| p.array.is_valid(row)) {
             action.remove = Some(Remove {
                 path: text_at(&remove_path, row).ok_or("has a remove without a path")?,
+                deletion_vector: remove_dv.as_ref().and_then(|dv| dv.at(row)).transpose()?,
             });
         }
         if let Some(metadata) = metadata.as_ref().filter(|p| p.array.is_valid(row)) {
@@ -552,6 +712,55 @@ fn batch_actions(batch: &RecordBatch) -> Result<Vec<Action>, String> {
         actions.push(action);
     }
     Ok(actions)
+}
+
+/// The `deletionVector` field of an add or remove column, each of its
+/// fields cast once per batch.
+struct DvColumns<'a> {
+    array: &'a StructArray,
+    storage_type: Option<StringArray>,
+    path: Option<StringArray>,
+    offset: Option<Int64Array>,
+    size: Option<Int64Array>,
+    cardinality: Option<Int64Array>,
+}
+
+impl<'a> DvColumns<'a> {
+    fn new(action: &Part<'a>) -> Option<Self> {
+        let array = action
+            .array
+            .column_by_name("deletionVector")?
+            .as_struct_opt()?;
+        let dv = Part::new(array);
+        Some(Self {
+            array,
+            storage_type: dv.text("storageType"),
+            path: dv.text("pathOrInlineDv"),
+            offset: dv.int("offset"),
+            size: dv.int("sizeInBytes"),
+            cardinality: dv.int("cardinality"),
+        })
+    }
+
+    /// The descriptor at `row`, if the action there has one.
+    fn at(&self, row: usize) -> Option<Result<Descriptor, String>> {
+        if !self.array.is_valid(row) {
+            return None;
+        }
+        let incomplete = || {
+            "has a deletionVector without its storageType, pathOrInlineDv, \
+                             sizeInBytes or cardinality"
+        };
+        Some((|| {
+            Ok(Descriptor {
+                storage_type: text_at(&self.storage_type, row).ok_or_else(incomplete)?,
+                path_or_inline_dv: text_at(&self.path, row).ok_or_else(incomplete)?,
+                offset: int_at(&self.offset, row),
+                size_in_bytes: int_at(&self.size, row).ok_or_else(incomplete)?,
+                cardinality: int_at(&self.cardinality, row).ok_or_else(incomplete)?,
+            })
+        })())
+    }
 }
 
 /// One action kind's struct column of a checkpoint batch.

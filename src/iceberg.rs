@@ -58,9 +58,9 @@ mod scan;
 mod transform;
 pub(crate) mod travel;
 mod types;
-pub(crate) mod wire;
 mod writer;
 
+pub(crate) use field_ids::FieldIdAdapterFactory;
 pub(crate) use travel::strip_for;
 
 use metadata::{Schema, Snapshot, TableMetadata};

@@ -17,10 +17,13 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::catalog::Session;
 use datafusion::common::Result;
+use datafusion::common::stats::{Precision, Statistics};
 use datafusion::datasource::TableProvider;
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::parquet::{
+    CachedParquetFileReaderFactory, ParquetRowSelection,
+};
 use datafusion::datasource::physical_plan::{
     FileGroup, FileScanConfigBuilder, FileSource, ParquetSource,
 };
@@ -41,15 +44,17 @@ use object_store::{ObjectMeta, ObjectStore};
 
 use crate::catalog::{Catalog, StorageFormat, TableDef};
 use crate::columnar::{ColumnarFormat, ColumnarOptions, ColumnarSource};
-use crate::delta::DeltaSnapshot;
+use crate::delta::{DeltaFile, DeltaSnapshot};
 use crate::error::Error;
 use crate::json::{JsonOptions, SerdeJsonSource};
 use crate::storage::{LocationMap, ResolvedLocation, resolve};
+use crate::table::position_deletes::{ColumnMatch, PositionDeletesExec, ScanDeletes};
 use crate::text::{SerdeTextSource, TextOptions};
 
 pub(crate) mod case_insensitive;
 pub(crate) mod parquet_check;
 pub(crate) mod partitions;
+pub(crate) mod position_deletes;
 pub(crate) mod projection;
 mod statistics;
 
@@ -242,11 +247,11 @@ impl TableProvider for GlueTableProvider {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let files = match &self.delta {
-            Some(delta) => self.delta_files(state, delta, filters)?,
+        let (files, deletes) = match &self.delta {
+            Some(delta) => self.delta_files(state, delta, filters).await?,
             None => {
                 let partitions = self.pruned_partitions(state, filters).await?;
-                list_files(state, &partitions).await?
+                (list_files(state, &partitions).await?, HashMap::new())
             }
         };
 
@@ -264,7 +269,7 @@ impl TableProvider for GlueTableProvider {
         let mut plans = Vec::with_capacity(groups.len());
         for (format, url, files) in groups {
             plans.push(
-                self.file_scan(state, format, url, files, projection, limit)
+                self.file_scan(state, format, url, files, &deletes, projection, limit)
                     .await?,
             );
         }
@@ -283,48 +288,97 @@ impl TableProvider for GlueTableProvider {
 }
 
 impl GlueTableProvider {
-    /// A Delta table's live files whose partition values survive `filters`.
-    fn delta_files(
+    /// A Delta table's live files whose partition values survive
+    /// `filters`, and the deleted rows of those with deletion vectors (read
+    /// now: only the surviving files' vectors are read, and counted).
+    async fn delta_files(
         &self,
         state: &dyn Session,
         delta: &DeltaSnapshot,
         filters: &[Expr],
-    ) -> Result<Vec<ListedFile>> {
+    ) -> Result<(Vec<ListedFile>, FileDeletes)> {
         let values: Vec<&[String]> = delta
             .files
             .iter()
             .map(|f| f.partition_values.as_slice())
             .collect();
         let kept = partitions::surviving(state, &self.def, &values, filters)?;
-        Ok(delta
+        let surviving: Vec<_> = delta
             .files
             .iter()
             .zip(kept)
-            .filter_map(|(file, values)| {
-                let file_meta = file.object_meta();
-                Some((
+            .filter_map(|(file, values)| Some((file, values?)))
+            .collect();
+        let runtime = state.runtime_env();
+        let table = self.def.qualified_name();
+        // Owned, for the futures below (the provider's scan is `Send`).
+        let with_vectors: Vec<DeltaFile> = surviving
+            .iter()
+            .filter(|(f, _)| f.deletion_vector.is_some())
+            .map(|(f, _)| (*f).clone())
+            .collect();
+        let deletes = futures::stream::iter(with_vectors)
+            .map(move |file| {
+                let (runtime, table) = (Arc::clone(runtime), table.clone());
+                async move {
+                    let deletes = file.deletes(&table, &runtime).await?;
+                    Ok::<_, Error>(deletes.map(|d| ((file.store, file.location), d)))
+                }
+            })
+            .buffered(
+                state
+                    .config_options()
+                    .execution
+                    .meta_fetch_concurrency
+                    .get()
+                    .max(1),
+            )
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+        let files = surviving
+            .into_iter()
+            .map(|(file, values)| {
+                (
                     StorageFormat::Parquet,
                     file.store.clone(),
-                    PartitionedFile::new_from_meta(file_meta).with_partition_values(values?),
-                ))
+                    PartitionedFile::new_from_meta(file.object_meta())
+                        .with_partition_values(values),
+                )
             })
-            .collect())
+            .collect();
+        Ok((files, deletes.into_iter().flatten().collect()))
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn file_scan(
         &self,
         state: &dyn Session,
         format: StorageFormat,
         url: ObjectStoreUrl,
         files: Vec<PartitionedFile>,
+        deletes: &FileDeletes,
         projection: Option<&Vec<usize>>,
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let (data_fields, partition_fields) = self.schema.fields().split_at(self.def.columns.len());
+        // A column-mapped Delta table's files name its columns by their
+        // physical names: the scan reads those, renamed back above it.
+        let physical = self
+            .delta
+            .as_ref()
+            .and_then(|d| d.physical_columns.as_ref());
         // Parquet reads the table's schema (strings as views); our JSON and
         // text decoders build the catalog's types, cast afterwards.
-        let file_schema = match format {
-            StorageFormat::Parquet => Arc::new(Schema::new(data_fields.to_vec())),
+        let file_schema = match (format, physical) {
+            (StorageFormat::Parquet, Some(physical)) => Arc::new(Schema::new(
+                data_fields
+                    .iter()
+                    .zip(physical)
+                    .map(|(f, p)| f.as_ref().clone().with_name(&p.name))
+                    .collect::<Vec<_>>(),
+            )),
+            (StorageFormat::Parquet, None) => Arc::new(Schema::new(data_fields.to_vec())),
             _ => self.def.file_schema(),
         };
         let table_schema = TableSchema::builder(file_schema)
@@ -349,9 +403,30 @@ impl GlueTableProvider {
                 let checked = parquet_check::CheckedReaderFactory {
                     inner: Arc::new(cached),
                     table: self.def.qualified_name().into(),
-                    columns: self.def.columns.clone().into(),
+                    columns: physical.unwrap_or(&self.def.columns).clone().into(),
                     prefix,
                 };
+                // Deleted rows are skipped by each file's row selection.
+                let mut scan_deletes = ScanDeletes {
+                    columns: ColumnMatch::Names,
+                    ..ScanDeletes::default()
+                };
+                let files = files
+                    .into_iter()
+                    .map(|file| {
+                        let key = (url.clone(), file.object_meta.location.clone());
+                        let Some((rows, deleted)) = deletes.get(&key) else {
+                            return file;
+                        };
+                        scan_deletes.files.insert(
+                            file.object_meta.location.as_ref().to_string(),
+                            (*rows, deleted.clone()),
+                        );
+                        file.with_extension(ParquetRowSelection::new(position_deletes::selection(
+                            deleted, *rows,
+                        )))
+                    })
+                    .collect();
                 let files = statistics::with_parquet_statistics(
                     state,
                     &url,
@@ -359,7 +434,29 @@ impl GlueTableProvider {
                     &checked,
                     files,
                 )
-                .await?;
+                .await?
+                .into_iter()
+                .map(
+                    |file| match scan_deletes.files.get(file.object_meta.location.as_ref()) {
+                        // The footer counts the deleted rows too.
+                        Some((rows, deleted)) => {
+                            let mut stats = file
+                                .statistics
+                                .as_deref()
+                                .cloned()
+                                .unwrap_or_else(|| {
+                                    Statistics::new_unknown(table_schema.file_schema())
+                                })
+                                .to_inexact();
+                            stats.num_rows = Precision::Inexact(
+                                rows.saturating_sub(deleted.len() as u64) as usize,
+                            );
+                            file.with_statistics(Arc::new(stats))
+                        }
+                        None => file,
+                    },
+                )
+                .collect();
                 let (groups, stats) = compute_all_files_statistics(
                     FileGroup::new(files).split_files(streams),
                     Arc::clone(&self.schema),
@@ -378,7 +475,14 @@ impl GlueTableProvider {
                         case_insensitive::CaseInsensitiveAdapterFactory,
                     )))
                     .build();
-                Ok(DataSourceExec::from_data_source(config))
+                let mut scan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(config);
+                if !scan_deletes.files.is_empty() {
+                    scan = Arc::new(PositionDeletesExec::new(scan, scan_deletes));
+                }
+                match physical {
+                    Some(_) => self.logical_names(scan, projection),
+                    None => Ok(scan),
+                }
             }
             StorageFormat::Json(serde) => {
                 let groups = FileGroup::new(files).split_files(streams);
@@ -418,6 +522,30 @@ impl GlueTableProvider {
                 self.as_read_schema(scan, projection)
             }
         }
+    }
+
+    /// A column-mapped Delta scan's columns under the table's names.
+    fn logical_names(
+        &self,
+        scan: Arc<dyn ExecutionPlan>,
+        projection: Option<&Vec<usize>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let wanted = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => Arc::clone(&self.schema),
+        };
+        let exprs = scan
+            .schema()
+            .fields()
+            .iter()
+            .zip(wanted.fields())
+            .enumerate()
+            .map(|(i, (have, want))| {
+                let column: Arc<dyn PhysicalExpr> = Arc::new(Column::new(have.name(), i));
+                ProjectionExpr::new(column, want.name().clone())
+            })
+            .collect::<Vec<_>>();
+        Ok(Arc::new(ProjectionExec::try_new(exprs, scan)?))
     }
 
     /// A JSON or text partition of a Parquet table yields `Utf8` where the
@@ -528,6 +656,9 @@ fn line_scan(
 }
 
 type ListedFile = (StorageFormat, ObjectStoreUrl, PartitionedFile);
+
+/// Files' deleted rows, by store and path: (row count, deleted positions).
+type FileDeletes = HashMap<(ObjectStoreUrl, ObjectPath), (u64, Vec<u64>)>;
 
 /// Lists the data files of each partition: every non-hidden, non-empty file
 /// under its location, recursively. Missing locations contribute nothing.

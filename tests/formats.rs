@@ -373,3 +373,85 @@ async fn lathe_reads_delta_tables_as_deltalake_reads_them() {
         .to_string();
     assert!(!plan.contains("day=2024-05-03"), "{plan}");
 }
+
+/// Rows as text, sorted, for comparing row sets.
+fn sorted(mut rows: Vec<Value>) -> Vec<Value> {
+    rows.sort_by_key(|r| r.to_string());
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lathe_reads_deletion_vectors_and_column_mapping_as_deltalake_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(common::python())
+        .arg(common::repo().join("tests/formats/delta_tables.py"))
+        .args(["features", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the deltalake fixture failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("features.json")).unwrap()).unwrap();
+    let config = Config {
+        catalog: dir.path().join("catalog"),
+        database: "dl".into(),
+        target_partitions: Some(2),
+        ..Config::default()
+    };
+    let engine = Engine::new(&config).await.unwrap();
+    let judged = |name: &str| sorted(expected[name].as_array().unwrap().clone());
+
+    // Column mapping, modes name and id: logical names from the log,
+    // physical ones in the files and in the partition values.
+    for table in ["mapped", "mapped_id"] {
+        let all = rows(
+            &engine,
+            &format!("SELECT CAST(id AS varchar), kind, CAST(day AS varchar) FROM {table}"),
+        )
+        .await;
+        assert_eq!(sorted(all), judged(table), "{table}");
+        assert_eq!(judged(table).len(), 5);
+        let pruned = rows(
+            &engine,
+            &format!(
+                "SELECT CAST(id AS varchar), kind FROM {table} \
+                 WHERE day = DATE '2024-05-03' AND kind = 'view'"
+            ),
+        )
+        .await;
+        assert_eq!(pruned, [serde_json::json!(["5", "view"])], "{table}");
+    }
+
+    // Deletion vectors of every storage type, one replaced after a checkpoint.
+    let all = rows(
+        &engine,
+        "SELECT CAST(id AS varchar), CAST(amount AS varchar), region FROM vectors",
+    )
+    .await;
+    assert_eq!(all.len(), 4902);
+    assert_eq!(sorted(all), judged("vectors"));
+    let count = rows(&engine, "SELECT CAST(count(*) AS varchar) FROM vectors").await;
+    assert_eq!(count, [serde_json::json!(["4902"])]);
+    // A filter still reaches the scan (row groups pruned) with the rows
+    // deleted skipped: 2500..2600 and 3000, 3001 are gone.
+    let sql = "SELECT CAST(count(*) AS varchar) FROM vectors WHERE id BETWEEN 2400 AND 3099";
+    assert_eq!(rows(&engine, sql).await, [serde_json::json!(["598"])]);
+    let plan = engine
+        .sql(&format!("EXPLAIN {sql}"))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let plan = datafusion::arrow::util::pretty::pretty_format_batches(&plan)
+        .unwrap()
+        .to_string();
+    assert!(
+        plan.contains("PositionDeletesExec: files_with_deletes=2"),
+        "{plan}"
+    );
+    assert!(plan.contains("predicate=id@0 >= 2400"), "{plan}");
+}

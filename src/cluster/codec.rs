@@ -51,19 +51,20 @@ use crate::catalog::{Catalog, CatalogLocation, PartitionDef, TableDef};
 use crate::columnar::{ColumnarOptions, ColumnarSource};
 use crate::error::Error;
 use crate::iceberg::IcebergTable;
-use crate::iceberg::wire::{IcebergScanExec, ScanDeletes};
 use crate::json::{JsonOptions, SerdeJsonSource};
 use crate::storage::{LocationMap, LocationMapping};
 use crate::table::GlueTableProvider;
 use crate::table::case_insensitive::CaseInsensitiveAdapterFactory;
+use crate::table::position_deletes::{PositionDeletesExec, ScanDeletes};
 use crate::text::{SerdeTextSource, TextOptions};
 
 /// Starts a serialised Glue table provider.
 const TABLE_TAG: &[u8] = b"\0lathe.table\0";
 /// Starts a serialised JSON or text scan.
 const SCAN_TAG: &[u8] = b"\0lathe.scan\0";
-/// Starts a serialised Iceberg scan node (its deleted positions).
-const ICEBERG_TAG: &[u8] = b"\0lathe.iceberg\0";
+/// Starts a serialised scan node with deleted positions (Iceberg position
+/// deletes, Delta deletion vectors).
+const DELETES_TAG: &[u8] = b"\0lathe.deletes\0";
 /// This build's version, checked on every payload.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -87,9 +88,9 @@ struct TablePayload {
     iceberg_snapshot: Option<i64>,
 }
 
-/// An Iceberg scan node's data.
+/// A deleted-positions scan node's data.
 #[derive(Debug, Serialize, Deserialize)]
-struct IcebergPayload {
+struct DeletesPayload {
     version: String,
     deletes: ScanDeletes,
 }
@@ -351,13 +352,18 @@ impl PhysicalExtensionCodec for LathePhysicalCodec {
         ctx: &TaskContext,
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if let Some(payload) = untagged::<IcebergPayload>(ICEBERG_TAG, buf) {
+        if let Some(payload) = untagged::<DeletesPayload>(DELETES_TAG, buf) {
             let payload = payload?;
             check_version(&payload.version, "the scheduler", "an executor")?;
             let input = inputs.first().cloned().ok_or_else(|| {
-                DataFusionError::Internal("an Iceberg scan in a cluster plan has no input".into())
+                DataFusionError::Internal(
+                    "a scan with deletes in a cluster plan has no input".into(),
+                )
             })?;
-            return Ok(Arc::new(IcebergScanExec::restore(input, payload.deletes)?));
+            return Ok(Arc::new(PositionDeletesExec::restore(
+                input,
+                payload.deletes,
+            )?));
         }
         let Some(payload) = untagged::<ScanPayload>(SCAN_TAG, buf) else {
             let inputs = inputs
@@ -408,12 +414,12 @@ impl PhysicalExtensionCodec for LathePhysicalCodec {
         buf: &mut Vec<u8>,
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<()> {
-        if let Some(scan) = node.downcast_ref::<IcebergScanExec>() {
-            let payload = IcebergPayload {
+        if let Some(scan) = node.downcast_ref::<PositionDeletesExec>() {
+            let payload = DeletesPayload {
                 version: VERSION.to_string(),
                 deletes: scan.deletes().clone(),
             };
-            return tagged(ICEBERG_TAG, &payload, buf);
+            return tagged(DELETES_TAG, &payload, buf);
         }
         let Some((config, options)) = lathe_scan(node.as_ref()) else {
             return self.inner.try_encode(node, buf, proto_converter);

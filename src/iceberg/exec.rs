@@ -24,7 +24,6 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, col, lit};
-use datafusion::parquet::arrow::arrow_reader::{RowSelection, RowSelector};
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
@@ -37,8 +36,8 @@ use object_store::ObjectMeta;
 use super::IcebergTable;
 use super::field_ids::FieldIdAdapterFactory;
 use super::scan::{EqualityDeletes, Planned, PlannedFile};
-use super::wire::{IcebergScanExec, ScanDeletes};
 use crate::storage::resolve;
+use crate::table::position_deletes::{PositionDeletesExec, ScanDeletes, selection};
 
 /// The scan of `planned` files: the table's columns in `projection`.
 pub(crate) fn build(
@@ -217,7 +216,7 @@ fn parquet_scan(
         .with_expr_adapter(Some(Arc::new(FieldIdAdapterFactory)))
         .build();
     let scan = DataSourceExec::from_data_source(config);
-    Ok(Arc::new(IcebergScanExec::new(scan, deletes)))
+    Ok(Arc::new(PositionDeletesExec::new(scan, deletes)))
 }
 
 /// A scan of one whole data file, every column, in file order in one
@@ -268,24 +267,6 @@ pub(crate) fn equality_keep(
             state.create_physical_expr(keep, &df_schema)
         })
         .collect()
-}
-
-/// The rows of a file of `rows` rows other than the `deleted` positions
-/// (sorted, unique).
-pub(crate) fn selection(deleted: &[u64], rows: u64) -> RowSelection {
-    let mut selectors = Vec::new();
-    let mut next = 0u64;
-    for &p in deleted.iter().filter(|p| **p < rows) {
-        if p > next {
-            selectors.push(RowSelector::select((p - next) as usize));
-        }
-        selectors.push(RowSelector::skip(1));
-        next = p + 1;
-    }
-    if next < rows {
-        selectors.push(RowSelector::select((rows - next) as usize));
-    }
-    RowSelection::from(selectors)
 }
 
 /// The condition that keeps a row no deleted row equals: for one column
@@ -346,6 +327,8 @@ fn keep_rows(deletes: &EqualityDeletes, scanned: &SchemaRef) -> Result<Expr> {
 
 #[cfg(test)]
 mod tests {
+    use datafusion::parquet::arrow::arrow_reader::RowSelector;
+
     use super::*;
 
     #[test]

@@ -710,7 +710,9 @@ pub fn python() -> PathBuf {
 /// lays one out (not by lathe): a first commit adds two files, a second
 /// (an UPDATE) adds a rewritten file and removes the one it replaces, which
 /// stays on disk. Glue holds a placeholder column, as Spark leaves it.
-/// fx.delta_dv: the same log with a deletion vector on a file.
+/// fx.delta_dv: a table whose files carry deletion vectors, one in a file
+/// beside the data (storage type `u`), one inline in the log (`i`);
+/// fx.delta_dv_missing: the same log, its vector file deleted.
 fn delta_fixtures(fx: &Path, data: &Path) {
     let root = data.join("delta_orders");
     let file = |relative: &str, ids: Vec<i64>, statuses: Vec<&str>| {
@@ -735,28 +737,27 @@ fn delta_fixtures(fx: &Path, data: &Path) {
         {"name": "status", "type": "string", "nullable": true, "metadata": {}},
         {"name": "region", "type": "string", "nullable": true, "metadata": {}}
     ]});
-    let add = |path: &str, region: &str, size: u64, dv: bool| {
+    let add_with = |path: &str, region: &str, size: u64, dv: Option<Value>| {
         let mut add = json!({"add": {"path": path, "partitionValues": {"region": region},
             "size": size, "modificationTime": 1714558530000_i64, "dataChange": true}});
-        if dv {
-            add["add"]["deletionVector"] = json!({"storageType": "i",
-                "pathOrInlineDv": "wi5b=000010000siXQKl0rr91000f", "offset": 1,
-                "sizeInBytes": 36, "cardinality": 1});
+        if let Some(dv) = dv {
+            add["add"]["deletionVector"] = dv;
         }
         add.to_string()
     };
+    let add = |path: &str, region: &str, size: u64| add_with(path, region, size, None);
     let first = [
         json!({"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}}).to_string(),
         json!({"metaData": {"id": "d1", "format": {"provider": "parquet", "options": {}},
             "schemaString": schema.to_string(), "partitionColumns": ["region"],
             "configuration": {}, "createdTime": 1714558530000_i64}})
         .to_string(),
-        add("region=eu/part-0.parquet", "eu", eu_old, false),
-        add("region=us/part-1.parquet", "us", us, false),
+        add("region=eu/part-0.parquet", "eu", eu_old),
+        add("region=us/part-1.parquet", "us", us),
     ];
     let second = [
         json!({"commitInfo": {"operation": "UPDATE"}}).to_string(),
-        add("region=eu/part-2.parquet", "eu", eu_new, false),
+        add("region=eu/part-2.parquet", "eu", eu_new),
         json!({"remove": {"path": "region=eu/part-0.parquet", "dataChange": true}}).to_string(),
     ];
     let log = root.join("_delta_log");
@@ -768,14 +769,77 @@ fn delta_fixtures(fx: &Path, data: &Path) {
         &log.join("00000000000000000001.json"),
         second.join("\n").as_bytes(),
     );
-    // The same files, with a deletion vector on one of them.
-    let dv = data.join("delta_dv/_delta_log/00000000000000000000.json");
-    let mut with_dv = first.to_vec();
-    with_dv[3] = add("region=us/part-1.parquet", "us", us, true);
-    write(&dv, with_dv.join("\n").as_bytes());
+    // Deletion vectors: order 2 deleted from the eu file by a vector in
+    // its own file (after 4 bytes of another vector, as Spark packs them),
+    // orders 3 and 5 from the us file by an inline one.
+    let dv_root = data.join("delta_dv");
+    let dv_file = |relative: &str, ids: Vec<i64>, statuses: Vec<&str>| {
+        let batch = RecordBatch::try_from_iter([
+            ("order_id", Arc::new(Int64Array::from(ids)) as _),
+            ("status", Arc::new(StringArray::from(statuses)) as _),
+        ])
+        .unwrap();
+        let path = dv_root.join(relative);
+        write_parquet(&path, &batch);
+        fs::metadata(&path).unwrap().len()
+    };
+    let eu = dv_file("region=eu/part-0.parquet", vec![1, 2], vec!["new", "paid"]);
+    let us = dv_file(
+        "region=us/part-1.parquet",
+        vec![3, 4, 5],
+        vec!["new", "paid", "new"],
+    );
+    let (eu_array, us_array) = (bitmap_array(&[1]), bitmap_array(&[0, 2]));
+    let mut vectors = vec![1u8, 0, 0, 0, 0];
+    vectors.extend((eu_array.len() as u32).to_be_bytes());
+    vectors.extend(&eu_array);
+    vectors.extend(crc32fast::hash(&eu_array).to_be_bytes());
+    let uuid = [7u8; 16];
+    write(
+        &dv_root.join(format!("xy/deletion_vector_{}.bin", uuid_string(&uuid))),
+        &vectors,
+    );
+    let mut padded = us_array.clone();
+    padded.resize(us_array.len().div_ceil(4) * 4, 0);
+    let dv_log = [
+        first[0].clone(),
+        first[1].clone(),
+        add_with(
+            "region=eu/part-0.parquet",
+            "eu",
+            eu,
+            Some(json!({"storageType": "u",
+                "pathOrInlineDv": format!("xy{}", z85::encode(uuid)), "offset": 5,
+                "sizeInBytes": eu_array.len(), "cardinality": 1})),
+        ),
+        add_with(
+            "region=us/part-1.parquet",
+            "us",
+            us,
+            Some(
+                json!({"storageType": "i", "pathOrInlineDv": z85::encode(&padded),
+                "sizeInBytes": us_array.len(), "cardinality": 2}),
+            ),
+        ),
+    ];
+    write(
+        &dv_root.join("_delta_log/00000000000000000000.json"),
+        dv_log.join("\n").as_bytes(),
+    );
+    // The same log where the vector file is not.
+    let missing = data.join("delta_dv_missing");
+    for file in ["region=eu/part-0.parquet", "region=us/part-1.parquet"] {
+        fs::create_dir_all(missing.join(file).parent().unwrap()).unwrap();
+        fs::copy(dv_root.join(file), missing.join(file)).unwrap();
+    }
+    write(
+        &missing.join("_delta_log/00000000000000000000.json"),
+        dv_log.join("\n").as_bytes(),
+    );
     for (name, location) in [
         ("delta_orders", "../data/delta_orders/"),
         ("delta_dv", "../data/delta_dv/"),
+        ("delta_dv_missing", "../data/delta_dv_missing/"),
     ] {
         write_json(
             &fx.join(format!("{name}.json")),
@@ -792,4 +856,18 @@ fn delta_fixtures(fx: &Path, data: &Path) {
             ),
         );
     }
+}
+
+/// A Delta `RoaringBitmapArray` of `rows`: the magic number, then the
+/// portable 64-bit Roaring layout (`RoaringTreemap`'s).
+fn bitmap_array(rows: &[u64]) -> Vec<u8> {
+    let bitmap: roaring::RoaringTreemap = rows.iter().copied().collect();
+    let mut bytes = 1681511377u32.to_le_bytes().to_vec();
+    bitmap.serialize_into(&mut bytes).unwrap();
+    bytes
+}
+
+/// A UUID's canonical text.
+fn uuid_string(bytes: &[u8; 16]) -> String {
+    uuid::Uuid::from_bytes(*bytes).to_string()
 }

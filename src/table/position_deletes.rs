@@ -1,11 +1,15 @@
-//! An Iceberg scan as a cluster carries it.
+//! Parquet scans that skip deleted row positions: Iceberg's position
+//! deletes and Delta's deletion vectors, as each file's row selection
+//! (`ParquetRowSelection`), so deleted rows are never decoded while the
+//! query's filters still prune row groups and pages.
 //!
 //! datafusion-proto serialises a Parquet `DataSourceExec` itself, but drops
-//! what makes it an Iceberg scan: the field-id expression adapter and each
-//! file's row selection (position deletes). So every Iceberg Parquet scan
-//! sits under an [`IcebergScanExec`], a pass-through node whose plain data
-//! (the deleted positions of each file) the cluster codec serialises; on
-//! arrival the scan below it gets both back ([`IcebergScanExec::restore`]).
+//! each file's row selection and the scan's expression adapter (how file
+//! columns are matched: by Iceberg field id, or by name regardless of
+//! case). So such a scan sits under a [`PositionDeletesExec`], a
+//! pass-through node whose plain data (the deleted positions of each file,
+//! and how columns match) the cluster codec serialises; on arrival the scan
+//! below it gets both back ([`PositionDeletesExec::restore`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,33 +17,59 @@ use std::sync::Arc;
 
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Result, Statistics};
+use datafusion::config::ConfigOptions;
 use datafusion::datasource::physical_plan::parquet::ParquetRowSelection;
 use datafusion::datasource::physical_plan::{FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::parquet::arrow::arrow_reader::{RowSelection, RowSelector};
 use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr_adapter::PhysicalExprAdapterFactory;
+use datafusion::physical_plan::filter_pushdown::{FilterDescription, FilterPushdownPhase};
 use datafusion::physical_plan::statistics::StatisticsArgs;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use serde::{Deserialize, Serialize};
 
-use super::exec::selection;
-use super::field_ids::FieldIdAdapterFactory;
+use super::case_insensitive::CaseInsensitiveAdapterFactory;
+use crate::iceberg::FieldIdAdapterFactory;
 
-/// What a cluster must carry of an Iceberg scan besides the stock scan:
-/// each file's deleted positions (by its path in the store) and row count.
+/// What a cluster must carry of such a scan besides the stock scan: each
+/// file's deleted positions (by its path in the store) and row count.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ScanDeletes {
     pub(crate) files: BTreeMap<String, (u64, Vec<u64>)>,
+    /// How the scan matches file columns to table columns.
+    #[serde(default)]
+    pub(crate) columns: ColumnMatch,
 }
 
-/// A pass-through node over an Iceberg Parquet scan.
+/// How a scan matches file columns to table columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum ColumnMatch {
+    /// By Iceberg field id.
+    #[default]
+    FieldIds,
+    /// By name regardless of case, as every other Parquet scan of lathe.
+    Names,
+}
+
+impl ColumnMatch {
+    fn adapter(self) -> Arc<dyn PhysicalExprAdapterFactory> {
+        match self {
+            Self::FieldIds => Arc::new(FieldIdAdapterFactory),
+            Self::Names => Arc::new(CaseInsensitiveAdapterFactory),
+        }
+    }
+}
+
+/// A pass-through node over a Parquet scan with deleted positions.
 #[derive(Debug)]
-pub(crate) struct IcebergScanExec {
+pub(crate) struct PositionDeletesExec {
     input: Arc<dyn ExecutionPlan>,
     deletes: ScanDeletes,
 }
 
-impl IcebergScanExec {
+impl PositionDeletesExec {
     /// Wraps `input` (a Parquet scan with `deletes` already applied).
     pub(crate) fn new(input: Arc<dyn ExecutionPlan>, deletes: ScanDeletes) -> Self {
         Self { input, deletes }
@@ -50,8 +80,8 @@ impl IcebergScanExec {
         &self.deletes
     }
 
-    /// Rebuilds the node over a decoded stock scan: the field-id adapter
-    /// and every file's row selection put back.
+    /// Rebuilds the node over a decoded stock scan: the column adapter and
+    /// every file's row selection put back.
     pub(crate) fn restore(input: Arc<dyn ExecutionPlan>, deletes: ScanDeletes) -> Result<Self> {
         let restored = Arc::clone(&input)
             .transform_up(|node| {
@@ -80,7 +110,7 @@ impl IcebergScanExec {
                     *group = datafusion::datasource::physical_plan::FileGroup::new(files);
                 }
                 let config = FileScanConfigBuilder::from(config)
-                    .with_expr_adapter(Some(Arc::new(FieldIdAdapterFactory)))
+                    .with_expr_adapter(Some(deletes.columns.adapter()))
                     .build();
                 let scan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(config);
                 Ok(Transformed::yes(scan))
@@ -90,19 +120,19 @@ impl IcebergScanExec {
     }
 }
 
-impl DisplayAs for IcebergScanExec {
+impl DisplayAs for PositionDeletesExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         write!(
             f,
-            "IcebergScanExec: files_with_deletes={}",
+            "PositionDeletesExec: files_with_deletes={}",
             self.deletes.files.len()
         )
     }
 }
 
-impl ExecutionPlan for IcebergScanExec {
+impl ExecutionPlan for PositionDeletesExec {
     fn name(&self) -> &str {
-        "IcebergScanExec"
+        "PositionDeletesExec"
     }
 
     fn properties(&self) -> &Arc<PlanProperties> {
@@ -118,6 +148,17 @@ impl ExecutionPlan for IcebergScanExec {
         _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
     ) -> Result<TreeNodeRecursion> {
         Ok(TreeNodeRecursion::Continue)
+    }
+
+    /// Rows pass through unchanged, so the query's filters may go on to
+    /// the scan, to prune row groups and pages there.
+    fn gather_filters_for_pushdown(
+        &self,
+        _phase: FilterPushdownPhase,
+        parent_filters: Vec<Arc<dyn PhysicalExpr>>,
+        _config: &ConfigOptions,
+    ) -> Result<FilterDescription> {
+        FilterDescription::from_children(parent_filters, &self.children())
     }
 
     fn statistics_from_inputs(
@@ -149,4 +190,22 @@ impl ExecutionPlan for IcebergScanExec {
     ) -> Result<SendableRecordBatchStream> {
         self.input.execute(partition, context)
     }
+}
+
+/// The rows of a file of `rows` rows other than the `deleted` positions
+/// (sorted, unique).
+pub(crate) fn selection(deleted: &[u64], rows: u64) -> RowSelection {
+    let mut selectors = Vec::new();
+    let mut next = 0u64;
+    for &p in deleted.iter().filter(|p| **p < rows) {
+        if p > next {
+            selectors.push(RowSelector::select((p - next) as usize));
+        }
+        selectors.push(RowSelector::skip(1));
+        next = p + 1;
+    }
+    if next < rows {
+        selectors.push(RowSelector::select((rows - next) as usize));
+    }
+    RowSelection::from(selectors)
 }
