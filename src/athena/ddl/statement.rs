@@ -274,8 +274,9 @@ impl Parser<'_> {
             iceberg_partitioning: iceberg.then(Vec::new),
             ..CreateTable::default()
         };
-        // Hive lets an Avro table that names its Avro schema omit its
-        // columns (they are the schema's); checked once its clauses are read.
+        // An Avro table that names its Avro schema (Hive) and a Delta table
+        // (Athena's Delta DDL) may omit their columns: the schema or the
+        // transaction log gives them. Checked once the clauses are read.
         let columns_at = self.offset();
         let clause_next = [
             "COMMENT",
@@ -339,11 +340,11 @@ impl Parser<'_> {
             t.input_format = Some(input.to_string());
             t.output_format = Some(output.to_string());
         }
-        if t.columns.is_empty() && !names_avro_schema(&t) {
+        if t.columns.is_empty() && !columns_from_elsewhere(&t) {
             return Err(self.error_at(
                 columns_at,
-                "expected the table's columns in parentheses (only an Avro table with \
-                 avro.schema.literal or avro.schema.url may leave them out)"
+                "expected the table's columns in parentheses (only a Delta table, or an Avro \
+                 table with avro.schema.literal or avro.schema.url, may leave them out)"
                     .into(),
             ));
         }
@@ -597,18 +598,22 @@ impl Parser<'_> {
     }
 }
 
-/// Whether `t` is an Avro table whose columns its Avro schema gives.
-fn names_avro_schema(t: &CreateTable) -> bool {
+/// Whether `t`'s columns come from elsewhere than its DDL: a Delta table's
+/// from its log, an Avro table's from the Avro schema it names.
+fn columns_from_elsewhere(t: &CreateTable) -> bool {
+    let property = |key: &str| {
+        t.serde_properties
+            .iter()
+            .chain(&t.properties)
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    };
+    let delta = property("table_type").is_some_and(|v| v.eq_ignore_ascii_case("delta"));
     let avro = t
         .serde
         .as_deref()
         .is_some_and(|s| s.ends_with(".AvroSerDe"));
-    avro && t
-        .serde_properties
-        .iter()
-        .chain(&t.properties)
-        .any(|(k, _)| {
-            k.eq_ignore_ascii_case("avro.schema.literal")
-                || k.eq_ignore_ascii_case("avro.schema.url")
-        })
+    delta
+        || avro
+            && (property("avro.schema.literal").is_some() || property("avro.schema.url").is_some())
 }

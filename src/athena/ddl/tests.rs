@@ -597,3 +597,26 @@ fn backticked_database_and_table_in_one_name() {
     };
     assert_eq!(t.table, Some(name(Some("a"), "b.c")));
 }
+
+#[test]
+fn delta_and_avro_schema_tables_may_omit_their_columns() {
+    // Athena's Delta DDL: the columns are the transaction log's.
+    let Statement::CreateTable(t) = ok("CREATE EXTERNAL TABLE d.t LOCATION 's3://b/t/' \
+         TBLPROPERTIES ('table_type' = 'DELTA')")
+    else {
+        panic!()
+    };
+    assert!(t.columns.is_empty());
+    // Hive's AvroSerDe: the columns are the Avro schema's.
+    let Statement::CreateTable(t) = ok("CREATE EXTERNAL TABLE t STORED AS AVRO \
+         LOCATION 's3://b/t/' TBLPROPERTIES ('avro.schema.url' = 's3://b/t.avsc')")
+    else {
+        panic!()
+    };
+    assert!(t.columns.is_empty());
+    assert_eq!(
+        err("CREATE EXTERNAL TABLE t STORED AS AVRO LOCATION 's3://b/t/'"),
+        "SQL syntax error at line 1, column 25: expected the table's columns in parentheses (only a Delta table, \
+         or an Avro table with avro.schema.literal or avro.schema.url, may leave them out)"
+    );
+}
