@@ -12,11 +12,12 @@ use std::io::{BufReader, Cursor, Write};
 use std::sync::Arc;
 
 use arrow_avro::reader::ReaderBuilder;
-use arrow_avro::schema::SCHEMA_METADATA_KEY;
+use arrow_avro::schema::{AvroSchema, SCHEMA_METADATA_KEY};
 use arrow_avro::writer::WriterBuilder;
 use arrow_avro::writer::format::AvroBinaryFormat;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::Schema;
+use serde_json::Value;
 
 /// An Avro file's records and header metadata.
 pub(crate) struct AvroFile {
@@ -29,10 +30,28 @@ pub(crate) struct AvroFile {
 
 /// Reads a whole Avro object container file; `Err` is the reason.
 pub(crate) fn read(bytes: &[u8]) -> Result<AvroFile, String> {
-    let reader = ReaderBuilder::new()
-        .with_batch_size(8192)
-        .build(BufReader::new(Cursor::new(bytes)))
-        .map_err(|e| format!("not a readable Avro file ({e})"))?;
+    let build = |reader_schema: Option<AvroSchema>| {
+        let mut builder = ReaderBuilder::new().with_batch_size(8192);
+        if let Some(schema) = reader_schema {
+            builder = builder.with_reader_schema(schema);
+        }
+        builder
+            .build(BufReader::new(Cursor::new(bytes)))
+            .map_err(|e| format!("not a readable Avro file ({e})"))
+    };
+    let mut reader = build(None)?;
+    // arrow-avro cannot decode a record with no fields (it builds a struct
+    // array with no columns and so no length), and an unpartitioned
+    // table's `partition` is one. Such files are read with a reader schema
+    // that leaves those fields out, which Avro's schema resolution skips.
+    let writer_schema = reader
+        .avro_header()
+        .metadata()
+        .find(|(k, _)| *k == SCHEMA_METADATA_KEY.as_bytes())
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+    if let Some(pruned) = writer_schema.as_deref().and_then(without_empty_records) {
+        reader = build(Some(AvroSchema::new(pruned)))?;
+    }
     let metadata = reader
         .avro_header()
         .metadata()
@@ -47,6 +66,54 @@ pub(crate) fn read(bytes: &[u8]) -> Result<AvroFile, String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("not a readable Avro file ({e})"))?;
     Ok(AvroFile { batches, metadata })
+}
+
+/// The Avro schema `json` without the fields whose type is a record with no
+/// fields (alone or in a union); `None` when it has none.
+fn without_empty_records(json: &str) -> Option<String> {
+    fn empty_record(t: &Value) -> bool {
+        match t {
+            Value::Object(o) => {
+                o.get("type").and_then(Value::as_str) == Some("record")
+                    && o.get("fields")
+                        .and_then(Value::as_array)
+                        .is_some_and(Vec::is_empty)
+            }
+            Value::Array(union) => union.iter().any(empty_record),
+            _ => false,
+        }
+    }
+    fn prune(t: &mut Value) -> bool {
+        let mut changed = false;
+        match t {
+            Value::Object(o) => {
+                if let Some(Value::Array(fields)) = o.get_mut("fields") {
+                    let before = fields.len();
+                    fields.retain(|f| !f.get("type").is_some_and(empty_record));
+                    changed |= fields.len() != before;
+                    for field in fields.iter_mut() {
+                        if let Some(t) = field.get_mut("type") {
+                            changed |= prune(t);
+                        }
+                    }
+                }
+                for key in ["items", "values"] {
+                    if let Some(t) = o.get_mut(key) {
+                        changed |= prune(t);
+                    }
+                }
+            }
+            Value::Array(union) => {
+                for t in union.iter_mut() {
+                    changed |= prune(t);
+                }
+            }
+            _ => {}
+        }
+        changed
+    }
+    let mut schema: Value = serde_json::from_str(json).ok()?;
+    prune(&mut schema).then(|| schema.to_string())
 }
 
 /// Writes `batch` as an Avro object container file with the Avro schema
