@@ -152,6 +152,11 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
                 let text = Expr::value(typed.value.value.clone());
                 *expr = call("json_parse", vec![text]);
             }
+            SqlType::Timestamp(..) => {
+                if let Some(text) = string_of(&typed.value.value).and_then(timestamp_literal) {
+                    typed.value.value = Value::SingleQuotedString(text);
+                }
+            }
             _ => {}
         },
         Expr::Cast {
@@ -306,6 +311,41 @@ fn string_of(value: &Value) -> Option<&str> {
     }
 }
 
+/// A `TIMESTAMP '<text>'` literal as Arrow's parser wants it, when Trino
+/// writes it more loosely: Trino takes single-digit fields and leaves the
+/// seconds (or the whole time) out (`TIMESTAMP '2024-1-2 3:04'`, its
+/// `DateTimes.parseTimestamp`); Arrow wants `2024-01-02 03:04:00`. A time
+/// zone after the time is kept as written. `None` when nothing changes or
+/// the text is not a timestamp (left for Arrow's own error).
+fn timestamp_literal(text: &str) -> Option<String> {
+    static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(\.\d+)?)?)?(.*)$",
+        )
+        .expect("a valid pattern")
+    });
+    let fields = PATTERN.captures(text)?;
+    let number = |i: usize| fields.get(i).map_or("0", |m| m.as_str());
+    let two = |i: usize| format!("{:0>2}", number(i));
+    let fraction = fields.get(7).map_or("", |m| m.as_str());
+    let rest = fields.get(8).map_or("", |m| m.as_str());
+    // A date alone stays a date alone, which Arrow reads as midnight.
+    let normalized = if fields.get(4).is_none() {
+        format!("{}-{}-{}{rest}", number(1), two(2), two(3))
+    } else {
+        format!(
+            "{}-{}-{} {}:{}:{}{fraction}{rest}",
+            number(1),
+            two(2),
+            two(3),
+            two(4),
+            two(5),
+            two(6)
+        )
+    };
+    (normalized != text).then_some(normalized)
+}
+
 /// The type Trino gives `DECIMAL '<text>'`: as many digits as the literal
 /// has (leading zeros aside), and as many after the point
 /// (`DECIMAL '13.0'` is `decimal(3,1)`); DataFusion would give every such
@@ -454,6 +494,20 @@ mod tests {
 
     fn text(sql: &str) -> String {
         parse(sql, 50).unwrap().to_string()
+    }
+
+    #[test]
+    fn timestamp_literals_as_trino_writes_them() {
+        assert_eq!(
+            text(
+                "SELECT TIMESTAMP '2024-1-2 3:04', TIMESTAMP '2024-01-02 10:00 UTC', \
+                 TIMESTAMP '2024-01-02 10:00:05.5', TIMESTAMP '2024-1-2'"
+            ),
+            "SELECT TIMESTAMP '2024-01-02 03:04:00', TIMESTAMP '2024-01-02 10:00:00 UTC', \
+             TIMESTAMP '2024-01-02 10:00:05.5', TIMESTAMP '2024-01-02'"
+        );
+        assert_eq!(timestamp_literal("2024-01-02 10:00:05"), None);
+        assert_eq!(timestamp_literal("yesterday"), None);
     }
 
     #[test]
