@@ -139,6 +139,19 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
             let inner = std::mem::replace(value.as_mut(), Expr::value(Value::Null));
             **value = call(TEXT_FOR_VARCHAR, vec![inner]);
         }
+        // A string literal cast to a timestamp reads as Trino reads it, as
+        // a TIMESTAMP literal does (below); column values go to Arrow's cast.
+        Expr::Cast {
+            expr: value,
+            data_type: SqlType::Timestamp(..),
+            ..
+        } if matches!(value.as_ref(), Expr::Value(_)) => {
+            if let Expr::Value(v) = value.as_mut()
+                && let Some(text) = string_of(&v.value).and_then(timestamp_literal)
+            {
+                v.value = Value::SingleQuotedString(text);
+            }
+        }
         Expr::TypedString(typed) => match &typed.data_type {
             SqlType::Decimal(ExactNumberInfo::None) | SqlType::Dec(ExactNumberInfo::None) => {
                 if let Some((precision, scale)) =
@@ -501,10 +514,12 @@ mod tests {
         assert_eq!(
             text(
                 "SELECT TIMESTAMP '2024-1-2 3:04', TIMESTAMP '2024-01-02 10:00 UTC', \
-                 TIMESTAMP '2024-01-02 10:00:05.5', TIMESTAMP '2024-1-2'"
+                 TIMESTAMP '2024-01-02 10:00:05.5', TIMESTAMP '2024-1-2', \
+                 CAST('2024-1-2 3:04' AS timestamp), CAST(s AS timestamp)"
             ),
             "SELECT TIMESTAMP '2024-01-02 03:04:00', TIMESTAMP '2024-01-02 10:00:00 UTC', \
-             TIMESTAMP '2024-01-02 10:00:05.5', TIMESTAMP '2024-01-02'"
+             TIMESTAMP '2024-01-02 10:00:05.5', TIMESTAMP '2024-01-02', \
+             CAST('2024-01-02 03:04:00' AS TIMESTAMP), CAST(s AS TIMESTAMP)"
         );
         assert_eq!(timestamp_literal("2024-01-02 10:00:05"), None);
         assert_eq!(timestamp_literal("yesterday"), None);
