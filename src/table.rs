@@ -524,16 +524,21 @@ impl GlueTableProvider {
         }
     }
 
+    /// The table's columns in `projection` (all of them without one).
+    fn projected_schema(&self, projection: Option<&Vec<usize>>) -> Result<SchemaRef> {
+        Ok(match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => Arc::clone(&self.schema),
+        })
+    }
+
     /// A column-mapped Delta scan's columns under the table's names.
     fn logical_names(
         &self,
         scan: Arc<dyn ExecutionPlan>,
         projection: Option<&Vec<usize>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let wanted = match projection {
-            Some(p) => Arc::new(self.schema.project(p)?),
-            None => Arc::clone(&self.schema),
-        };
+        let wanted = self.projected_schema(projection)?;
         let exprs = scan
             .schema()
             .fields()
@@ -556,10 +561,7 @@ impl GlueTableProvider {
         scan: Arc<dyn ExecutionPlan>,
         projection: Option<&Vec<usize>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let wanted = match projection {
-            Some(p) => Arc::new(self.schema.project(p)?),
-            None => Arc::clone(&self.schema),
-        };
+        let wanted = self.projected_schema(projection)?;
         let have = scan.schema();
         if have
             .fields()

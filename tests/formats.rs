@@ -318,12 +318,14 @@ async fn an_orc_file_whose_column_changed_type_is_refused_naming_it() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn lathe_reads_delta_tables_as_deltalake_reads_them() {
+/// Runs `tests/formats/delta_tables.py COMMAND DIR`: the tables deltalake
+/// wrote (registered in database `dl`), the rows it reads back (the JSON
+/// file `expected`), and an engine over them.
+async fn delta_fixture(command: &str, expected: &str) -> (tempfile::TempDir, Value, Engine) {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(common::python())
         .arg(common::repo().join("tests/formats/delta_tables.py"))
-        .args(["make", dir.path().to_str().unwrap()])
+        .args([command, dir.path().to_str().unwrap()])
         .output()
         .unwrap();
     assert!(
@@ -332,7 +334,7 @@ async fn lathe_reads_delta_tables_as_deltalake_reads_them() {
         String::from_utf8_lossy(&out.stderr)
     );
     let expected: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("expected.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join(expected)).unwrap()).unwrap();
     let config = Config {
         catalog: dir.path().join("catalog"),
         database: "dl".into(),
@@ -340,6 +342,12 @@ async fn lathe_reads_delta_tables_as_deltalake_reads_them() {
         ..Config::default()
     };
     let engine = Engine::new(&config).await.unwrap();
+    (dir, expected, engine)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lathe_reads_delta_tables_as_deltalake_reads_them() {
+    let (dir, expected, engine) = delta_fixture("make", "expected.json").await;
     let select = "SELECT CAST(id AS varchar), kind, CAST(amount AS varchar), CAST(ts AS varchar), \
                   coupon, CAST(day AS varchar) FROM events";
     // The files a DELETE rewrote are still on disk: only the log says they
@@ -399,26 +407,7 @@ fn sorted(mut rows: Vec<Value>) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lathe_reads_deletion_vectors_and_column_mapping_as_deltalake_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(common::python())
-        .arg(common::repo().join("tests/formats/delta_tables.py"))
-        .args(["features", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the deltalake fixture failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let expected: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("features.json")).unwrap()).unwrap();
-    let config = Config {
-        catalog: dir.path().join("catalog"),
-        database: "dl".into(),
-        target_partitions: Some(2),
-        ..Config::default()
-    };
-    let engine = Engine::new(&config).await.unwrap();
+    let (_dir, expected, engine) = delta_fixture("features", "features.json").await;
     let judged = |name: &str| sorted(expected[name].as_array().unwrap().clone());
 
     // Column mapping, modes name and id: logical names from the log,

@@ -145,7 +145,7 @@ fn rewrite_expr(expr: &mut Expr) -> ControlFlow<()> {
             expr: value,
             data_type: SqlType::Timestamp(..),
             ..
-        } if matches!(value.as_ref(), Expr::Value(_)) => {
+        } => {
             if let Expr::Value(v) = value.as_mut()
                 && let Some(text) = string_of(&v.value).and_then(timestamp_literal)
             {
